@@ -1,0 +1,120 @@
+// Package budgets reads perfslo.yaml: the project's RAER budgets (Resource-Aware
+// Efficiency Requirements, from Efficient Go, B. Płotka, ch. 3).
+//
+// A RAER states, for one operation on a stated dataset, a limit per resource:
+// "summing a file of N lines takes ≤ 10 ns per line, ≤ 10 KiB + 0.4 B per line
+// and 0 allocations". This package's opinions:
+//
+//   - The operation and the dataset are part of the requirement, not comments:
+//     a limit without them means nothing to the next reader.
+//   - Limits may be expressions over a sub-benchmark's parameters
+//     (BenchmarkSum/lines=1000 binds lines=1000), so one entry covers a family
+//     of sizes and states the complexity the team expects.
+//   - Unknown keys, unknown units and unparsable values are errors that name
+//     file:line:column, so a typo never silently disables a budget.
+//   - Regression tolerances are relative: a regression fails only when it is
+//     statistically significant and larger than its tolerance.
+package budgets
+
+// Version is the only perfslo.yaml schema version this package reads.
+const Version = 1
+
+// Config is a parsed perfslo.yaml.
+type Config struct {
+	// File is the path the config was read from ("" for Default()).
+	File string
+	// Module is the main module's path. Relative Package patterns ("./sum",
+	// ".") resolve against it exactly; Load fills it from the nearest go.mod
+	// at or above the config file, and a caller that knows better may set
+	// it. When empty, "./sum" matches any import path ending in "/sum" and
+	// "." matches nothing.
+	Module string
+
+	Version int
+	Run     Run
+	// Tolerance holds the project-wide regression tolerances per unit,
+	// as fractions (0.05 for 5%). Units without an entry use
+	// DefaultTolerance.
+	Tolerance map[string]float64
+	Budgets   []Budget
+	Staging   *Staging
+}
+
+// Run holds the defaults for `perfslo gate`; command-line flags override them.
+type Run struct {
+	Packages  []string // package patterns, default ["./..."]
+	Bench     string   // -test.bench regexp, default "."
+	Count     int      // samples per benchmark and side, default 10
+	Benchtime string   // -test.benchtime, default "100ms" (a duration or "Nx")
+	CPU       int      // -test.cpu / GOMAXPROCS for both sides, default 1
+}
+
+// Budget is one RAER entry: an operation on a dataset, the benchmark(s) that
+// measure it, and its limits.
+type Budget struct {
+	// Benchmark is an exact benchmark name or a glob (path.Match syntax,
+	// applied to the full name including sub-benchmarks, e.g.
+	// "BenchmarkSum/lines=*"). The "Benchmark" prefix is optional.
+	Benchmark string
+	// Package, when set, restricts the entry to one package: a relative
+	// directory ("./sum") or an import path. Globs allowed.
+	Package   string
+	Operation string
+	Dataset   string
+	// Limits are absolute per-op limits keyed by unit. For lower-is-better
+	// units (sec/op, B/op, allocs/op) the limit is a maximum; for
+	// higher-is-better units (B/s, ops/s, anything "better=higher") a minimum.
+	Limits map[string]Limit
+	// Tolerance overrides the project tolerance per unit for this entry.
+	Tolerance map[string]float64
+	// Profile holds function budgets over this benchmark's profiles.
+	Profile *ProfileBudget
+
+	// Line and Column locate the entry in the config file.
+	Line, Column int
+}
+
+// Limit is one absolute limit: an expression such as "10ns * lines" or
+// "10KiB + 0.4 * lines", with its position in the file.
+type Limit struct {
+	// Source is the expression as written.
+	Source string
+	// Unit is the tidied unit the limit is expressed in (sec/op, B/op, ...).
+	Unit string
+	expr expr
+
+	// File, Line and Column locate the expression in the config file, so
+	// an evaluation error (a missing parameter) can point at it.
+	File         string
+	Line, Column int
+}
+
+// ProfileBudget limits how much of a benchmark's profile functions may take.
+type ProfileBudget struct {
+	// CPUShare maps a function regexp to the largest fraction of the
+	// benchmark's CPU samples (flat+callees, i.e. cum) it may take.
+	CPUShare map[string]float64
+	// AllocsPerOp maps a function regexp to the most allocations per op
+	// attributed to it (cum).
+	AllocsPerOp map[string]float64
+	// BytesPerOp maps a function regexp to the most bytes allocated per op
+	// attributed to it (cum).
+	BytesPerOp map[string]float64
+}
+
+// Staging holds budgets evaluated on a live service's continuous profile.
+type Staging struct {
+	Service string
+	Budgets []StagingBudget
+}
+
+// StagingBudget limits one function pattern in the staging profile.
+type StagingBudget struct {
+	Function string // regexp over function names
+	// CPUShare is the largest fraction of the service's CPU (cum), or 0 for none.
+	CPUShare float64
+	// AllocsPerSecond is the most allocations per second (cum), or 0 for none.
+	AllocsPerSecond float64
+
+	Line, Column int
+}

@@ -1,0 +1,309 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/perfslo/perfslo/budgets"
+	"github.com/perfslo/perfslo/gate"
+	"github.com/perfslo/perfslo/internal/gitref"
+	"github.com/perfslo/perfslo/internal/run"
+	"github.com/perfslo/perfslo/internal/store"
+)
+
+func init() {
+	register(command{name: "gate", summary: "run the benchmarks against a base ref or a stored baseline and judge them", run: runGate})
+}
+
+// runFlags are the run settings that override perfslo.yaml's run section.
+type runFlags struct {
+	packages, bench, benchtime *string
+	count, cpu                 *int
+	timeout                    *time.Duration
+}
+
+func registerRunFlags(fs interface {
+	String(string, string, string) *string
+	Int(string, int, string) *int
+	Duration(string, time.Duration, string) *time.Duration
+}) runFlags {
+	return runFlags{
+		packages:  fs.String("packages", "", "package `patterns`, comma-separated (default: the config's, else ./...)"),
+		bench:     fs.String("bench", "", "benchmark `regexp` (default: the config's, else .)"),
+		benchtime: fs.String("benchtime", "", "per-sample benchtime, a duration or Nx (default: the config's, else 100ms)"),
+		count:     fs.Int("count", 0, "samples per benchmark and side, each from its own process (default: the config's, else 10)"),
+		cpu:       fs.Int("cpu", 0, "GOMAXPROCS and -test.cpu for both sides (default: the config's, else 1)"),
+		timeout:   fs.Duration("timeout", 10*time.Minute, "limit per test process"),
+	}
+}
+
+// apply overrides the config's run settings with the flags that were set.
+func (f runFlags) apply(r *budgets.Run) {
+	if *f.packages != "" {
+		r.Packages = splitList(*f.packages)
+	}
+	if *f.bench != "" {
+		r.Bench = *f.bench
+	}
+	if *f.benchtime != "" {
+		r.Benchtime = *f.benchtime
+	}
+	if *f.count != 0 {
+		r.Count = *f.count
+	}
+	if *f.cpu != 0 {
+		r.CPU = *f.cpu
+	}
+}
+
+func (f runFlags) validate(r budgets.Run) error {
+	if r.Count < 2 {
+		return fmt.Errorf("--count %d: need at least 2 samples per side for any statistics (6 or more to detect a change at α=0.05)", r.Count)
+	}
+	if r.CPU < 1 {
+		return fmt.Errorf("--cpu %d: need at least 1", r.CPU)
+	}
+	return nil
+}
+
+// profileInput is what the profiling step needs from a gate run.
+type profileInput struct {
+	Config       *budgets.Config
+	Base         []run.Package // nil when comparing with a stored baseline
+	Head         []run.Package
+	BaseProfiles map[string]string // a stored baseline's profiles (name -> path)
+	Benchtime    string
+	CPU          int
+	Timeout      time.Duration
+	OutDir       string // where .pb.gz files and diffs are kept
+	ModuleDir    string // head module root
+	BaseRef      string // base commit when known
+}
+
+func runGate(ctx context.Context, env *environment, args []string) (int, error) {
+	fs := newFlagSet("gate", "gate [--config perfslo.yaml] [--base REF | --baseline NAME] [--json F] [--markdown F] [flags]", env.stderr)
+	var out reportOutputs
+	out.register(fs)
+	config := fs.String("config", "", "budgets `file` (default: perfslo.yaml in the module, if any)")
+	baseRef := fs.String("base", "", "git `ref` to compare with, built in a temporary worktree (default: merge-base with the default branch; HEAD when the tree is dirty)")
+	baselineName := fs.String("baseline", "", "compare with the stored baseline `name` instead of building a ref")
+	storeSpec := fs.String("store", "", "baseline store: a directory (default .perfslo in the module) or git:BRANCH")
+	profilesDir := fs.String("profiles", "", "keep profiles in `dir` (default .perfslo/profiles/<time> in the module)")
+	noProfiles := fs.Bool("no-profiles", false, "skip the profiling rounds that explain regressions")
+	rf := registerRunFlags(fs)
+	stats := registerStatsFlags(fs)
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return exitUndecided, err
+	}
+	if len(pos) > 0 {
+		return exitUndecided, fmt.Errorf("unexpected argument %q", pos[0])
+	}
+	if *baseRef != "" && *baselineName != "" {
+		return exitUndecided, errors.New("--base and --baseline exclude each other: compare with a git ref or with a stored baseline")
+	}
+
+	moduleDir, err := findModule(env.dir)
+	if err != nil {
+		return exitUndecided, err
+	}
+	cfg, err := loadConfig(env, *config, moduleDir)
+	if err != nil {
+		return exitUndecided, err
+	}
+	rf.apply(&cfg.Run)
+	if err := rf.validate(cfg.Run); err != nil {
+		return exitUndecided, err
+	}
+
+	work, err := os.MkdirTemp("", "perfslo-gate-")
+	if err != nil {
+		return exitUndecided, err
+	}
+	defer os.RemoveAll(work)
+
+	fmt.Fprintf(env.stderr, "perfslo: building head (%s) in %s\n", strings.Join(cfg.Run.Packages, " "), moduleDir)
+	head, err := run.Build(ctx, moduleDir, cfg.Run.Packages, filepath.Join(work, "head"))
+	if err != nil {
+		return exitUndecided, fmt.Errorf("building head: %w", err)
+	}
+	headSrc := sourceFor(ctx, "head", moduleDir)
+
+	plan := run.Plan{
+		Head:      head,
+		Bench:     cfg.Run.Bench,
+		Benchtime: cfg.Run.Benchtime,
+		CPU:       cfg.Run.CPU,
+		Rounds:    cfg.Run.Count,
+		Timeout:   *rf.timeout,
+		Progress:  env.stderr,
+	}
+	var (
+		baseSide   *gate.Side
+		baseSrc    gate.Source
+		warnings   []string
+		baseProfs  map[string]string
+		baseCommit string
+	)
+	if *baselineName != "" {
+		st, err := openStore(ctx, env, *storeSpec, moduleDir)
+		if err != nil {
+			return exitUndecided, err
+		}
+		bl, err := st.Load(*baselineName)
+		if err != nil {
+			return exitUndecided, err
+		}
+		baseSrc = sourceFromMeta(bl.Meta)
+		baseCommit = bl.Meta.Commit
+		baseSide, err = gate.ReadSide(baseSrc, strings.NewReader(string(bl.Results)), "baseline "+bl.Meta.Name)
+		if err != nil {
+			return exitUndecided, err
+		}
+		baseProfs = bl.Profiles
+		here := store.CurrentMachine(ctx)
+		here.GOMAXPROCS = cfg.Run.CPU
+		for _, d := range bl.Meta.Differences(here) {
+			warnings = append(warnings, fmt.Sprintf("baseline %q was measured elsewhere: %s; timings may differ for that reason alone", bl.Meta.Name, d))
+		}
+	} else {
+		repo, err := gitref.Root(ctx, moduleDir)
+		if err != nil {
+			return exitUndecided, fmt.Errorf("--base needs a git repository (or use --baseline NAME): %w", err)
+		}
+		ref := *baseRef
+		if ref == "" {
+			if ref, err = gitref.DefaultBase(ctx, repo); err != nil {
+				return exitUndecided, err
+			}
+			fmt.Fprintf(env.stderr, "perfslo: base defaults to %s\n", ref)
+		}
+		wt, commit, cleanup, err := gitref.Worktree(ctx, repo, ref)
+		if err != nil {
+			return exitUndecided, err
+		}
+		defer func() {
+			if err := cleanup(); err != nil {
+				fmt.Fprintf(env.stderr, "perfslo: removing the base worktree: %v\n", err)
+			}
+		}()
+		rel, err := filepath.Rel(repo, moduleDir)
+		if err != nil {
+			return exitUndecided, err
+		}
+		baseDir := filepath.Join(wt, rel)
+		fmt.Fprintf(env.stderr, "perfslo: building base %s (%s)\n", ref, shortCommit(commit))
+		plan.Base, err = run.Build(ctx, baseDir, cfg.Run.Packages, filepath.Join(work, "base"))
+		if err != nil {
+			return exitUndecided, fmt.Errorf("building base %s: %w", ref, err)
+		}
+		baseSrc = gate.Source{Label: ref, Ref: ref, Commit: commit, GoVersion: headSrc.GoVersion, GOOS: headSrc.GOOS, GOARCH: headSrc.GOARCH, CPU: headSrc.CPU}
+		baseCommit = commit
+	}
+
+	outcome, err := run.Interleave(ctx, plan)
+	if err != nil {
+		return exitUndecided, err
+	}
+	headSide := gate.NewSide(headSrc)
+	for _, r := range outcome.Head {
+		headSide.Add(r)
+	}
+	if baseSide == nil {
+		baseSide = gate.NewSide(baseSrc)
+		for _, r := range outcome.Base {
+			baseSide.Add(r)
+		}
+	}
+
+	opt := stats.options(cfg)
+	opt.Settings = gate.Settings{Count: cfg.Run.Count, Benchtime: cfg.Run.Benchtime, CPU: cfg.Run.CPU, Interleaved: plan.Base != nil, Config: cfg.File}
+	rep := gate.Compare(baseSide, headSide, opt)
+	rep.Warnings = append(rep.Warnings, warnings...)
+	rep.Warnings = append(rep.Warnings, outcome.LoadWarnings(runtime.NumCPU())...)
+	for _, f := range outcome.Failures {
+		rep.Failures = append(rep.Failures, gate.Failure{Package: f.Package, Benchmark: f.Benchmark, Side: f.Side, Kind: f.Kind, Output: f.Output})
+	}
+	unmatched := cfg.Unmatched(sideBenchmarks(headSide))
+	for _, e := range unmatched {
+		rep.Warnings = append(rep.Warnings, "budget matches no benchmark: "+e.Error())
+	}
+
+	if !*noProfiles {
+		dir := *profilesDir
+		if dir == "" {
+			dir = filepath.Join(moduleDir, ".perfslo", "profiles", time.Now().UTC().Format("20060102T150405Z"))
+		}
+		in := profileInput{
+			Config: cfg, Base: plan.Base, Head: head, BaseProfiles: baseProfs,
+			Benchtime: cfg.Run.Benchtime, CPU: cfg.Run.CPU, Timeout: *rf.timeout,
+			OutDir: resolve(env, dir), ModuleDir: moduleDir, BaseRef: baseCommit,
+		}
+		if err := explainWithProfiles(ctx, env, in, rep); err != nil {
+			if ctx.Err() != nil {
+				return exitUndecided, ctx.Err()
+			}
+			rep.Warnings = append(rep.Warnings, "profiles: "+err.Error())
+		}
+	}
+	gate.Recount(rep)
+
+	code, err := out.emit(env, rep)
+	if err != nil {
+		return exitUndecided, err
+	}
+	if len(unmatched) > 0 && code == exitPass {
+		// A budget that judges nothing must not pass silently: a renamed
+		// benchmark would otherwise switch its RAER off.
+		fmt.Fprintf(env.stderr, "perfslo: %d budget pattern(s) match no benchmark; fix perfslo.yaml\n", len(unmatched))
+		return exitUndecided, nil
+	}
+	return code, nil
+}
+
+// findModule walks up from dir to the directory holding go.mod.
+func findModule(dir string) (string, error) {
+	for d := dir; ; {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d, nil
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return "", fmt.Errorf("%s is not inside a Go module (no go.mod found above it)", dir)
+		}
+		d = parent
+	}
+}
+
+// sourceFor describes the working tree being measured.
+func sourceFor(ctx context.Context, label, moduleDir string) gate.Source {
+	m := store.CurrentMachine(ctx)
+	src := gate.Source{Label: label, GoVersion: m.GoVersion, GOOS: m.GOOS, GOARCH: m.GOARCH, CPU: m.CPU}
+	if commit, dirty, err := gitref.Head(ctx, moduleDir); err == nil {
+		src.Commit = commit
+		if dirty {
+			src.Label = label + " (uncommitted changes)"
+		}
+	}
+	now := time.Now().UTC()
+	src.Date = &now
+	return src
+}
+
+func sourceFromMeta(m store.Meta) gate.Source {
+	d := m.Date
+	return gate.Source{Label: "baseline " + m.Name, Ref: m.Ref, Commit: m.Commit, GoVersion: m.GoVersion, GOOS: m.GOOS, GOARCH: m.GOARCH, CPU: m.CPU, Date: &d}
+}
+
+func shortCommit(c string) string {
+	if len(c) > 12 {
+		return c[:12]
+	}
+	return c
+}

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/perfslo/perfslo/gate"
+)
+
+// reportOutputs are the --json and --markdown destinations shared by every
+// command that produces a Report.
+type reportOutputs struct {
+	json, markdown    string
+	allowUnmeasurable bool
+}
+
+func (o *reportOutputs) register(fs interface {
+	StringVar(*string, string, string, string)
+	BoolVar(*bool, string, bool, string)
+}) {
+	fs.StringVar(&o.json, "json", "", "write the JSON report to `file` (- for stdout)")
+	fs.StringVar(&o.markdown, "markdown", "", "write the markdown report to `file` (- for stdout)")
+	fs.BoolVar(&o.allowUnmeasurable, "allow-unmeasurable", false, "exit 0 even when some rows could not be judged (too few samples, too noisy)")
+}
+
+// emit prints the text report on stdout (unless a machine format took
+// stdout), writes the requested files, and returns the exit code the report
+// calls for.
+func (o *reportOutputs) emit(env *environment, r *gate.Report) (int, error) {
+	if o.json != "-" && o.markdown != "-" {
+		if err := gate.WriteText(env.stdout, r); err != nil {
+			return exitUndecided, err
+		}
+	}
+	if o.json != "" {
+		if err := writeOutput(env, o.json, func(w io.Writer) error { return gate.WriteJSON(w, r) }); err != nil {
+			return exitUndecided, err
+		}
+	}
+	if o.markdown != "" {
+		if err := writeOutput(env, o.markdown, func(w io.Writer) error { return gate.WriteMarkdown(w, r, gate.MarkdownOptions{}) }); err != nil {
+			return exitUndecided, err
+		}
+	}
+	return exitCode(env, r, o.allowUnmeasurable), nil
+}
+
+// exitCode maps a report to the exit-code contract: 2 when a judged row
+// failed, 1 when something could not be judged, 0 only when everything was.
+func exitCode(env *environment, r *gate.Report, allowUnmeasurable bool) int {
+	switch {
+	case r.Failed > 0:
+		return exitFail
+	case len(r.Failures) > 0:
+		fmt.Fprintf(env.stderr, "perfslo: %d benchmark(s) failed to run: not judged\n", len(r.Failures))
+		return exitUndecided
+	case r.Unmeasurable > 0 && !allowUnmeasurable:
+		fmt.Fprintf(env.stderr, "perfslo: %d row(s) could not be judged (see above); --allow-unmeasurable accepts that\n", r.Unmeasurable)
+		return exitUndecided
+	case len(r.Results) == 0:
+		fmt.Fprintln(env.stderr, "perfslo: no benchmark results to judge")
+		return exitUndecided
+	}
+	return exitPass
+}
+
+// writeOutput writes to path atomically (temp file + rename), or to stdout
+// for "-", so a reader never sees half a report.
+func writeOutput(env *environment, path string, write func(io.Writer) error) error {
+	if path == "-" {
+		return write(env.stdout)
+	}
+	var buf bytes.Buffer
+	if err := write(&buf); err != nil {
+		return err
+	}
+	return writeFileAtomic(resolve(env, path), buf.Bytes())
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(f.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
+
+// resolve makes path relative to the command's working directory.
+func resolve(env *environment, path string) string {
+	if path == "" || filepath.IsAbs(path) {
+		return path
+	}
+	return filepath.Join(env.dir, path)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
+		out = append(out, p)
+	}
+	return out
+}

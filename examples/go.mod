@@ -1,0 +1,3 @@
+module github.com/perfslo/perfslo/examples
+
+go 1.26

@@ -1,0 +1,208 @@
+package gate
+
+import "time"
+
+// SchemaVersion is the version of the JSON report. It changes only when a
+// field changes meaning or disappears; new fields do not bump it.
+const SchemaVersion = 1
+
+// Verdict is the suite's outcome.
+type Verdict string
+
+// Suite verdicts.
+const (
+	Pass Verdict = "pass"
+	Fail Verdict = "fail"
+)
+
+// RowVerdict is one row's outcome.
+type RowVerdict string
+
+// Row verdicts. Only Regression and Violation fail the gate. Unmeasurable
+// neither passes nor fails silently: the report says why, and the suite
+// verdict notes it (a check run shows it as neutral).
+const (
+	RowPass      RowVerdict = "pass"
+	Regression   RowVerdict = "regression"
+	Improvement  RowVerdict = "improvement"
+	Violation    RowVerdict = "violation"
+	Unmeasurable RowVerdict = "unmeasurable"
+	Added        RowVerdict = "added"
+	Removed      RowVerdict = "removed"
+)
+
+// Report is everything the gate decided, and why. Renderers (text, markdown,
+// JSON) and the GitHub integration read only this.
+type Report struct {
+	Schema  int     `json:"schema"`
+	Verdict Verdict `json:"verdict"`
+	// Unmeasurable counts rows that could not be judged. A passing suite
+	// with Unmeasurable > 0 is "pass, with rows not judged".
+	Unmeasurable int `json:"unmeasurable"`
+	// Failed counts rows whose verdict fails the gate.
+	Failed int `json:"failed"`
+
+	Base Source `json:"base"`
+	Head Source `json:"head"`
+
+	Settings Settings `json:"settings"`
+	Results  []Row    `json:"results"`
+	// Failures are benchmarks that failed, panicked or did not build. Any
+	// failure makes the suite fail: the gate never passes what it did not run.
+	Failures []Failure `json:"failures,omitempty"`
+	// Warnings concern the whole run (host load, machine mismatch with a
+	// stored baseline, budget patterns that matched nothing, ...).
+	Warnings []string `json:"warnings,omitempty"`
+
+	// Created is when the report was made.
+	Created time.Time `json:"created"`
+}
+
+// Source describes one side of the comparison.
+type Source struct {
+	// Label is what the side is called in tables ("base", "HEAD~1",
+	// "baseline main", a file name).
+	Label     string `json:"label"`
+	Ref       string `json:"ref,omitempty"`
+	Commit    string `json:"commit,omitempty"`
+	GoVersion string `json:"go_version,omitempty"`
+	GOOS      string `json:"goos,omitempty"`
+	GOARCH    string `json:"goarch,omitempty"`
+	CPU       string `json:"cpu,omitempty"`
+	// Date is when the side was measured (a stored baseline may be old).
+	Date *time.Time `json:"date,omitempty"`
+}
+
+// Settings records how the verdict was reached, so a reader can judge it.
+type Settings struct {
+	Alpha      float64 `json:"alpha"`
+	Confidence float64 `json:"confidence"`
+	// Correction is the multiple-comparison correction applied to the
+	// statistical tests ("holm").
+	Correction string `json:"correction"`
+	// Tests is the size of the corrected family.
+	Tests int `json:"tests"`
+	// Count, Benchtime and CPU are the run settings, when the gate ran
+	// the benchmarks itself.
+	Count     int    `json:"count,omitempty"`
+	Benchtime string `json:"benchtime,omitempty"`
+	CPU       int    `json:"cpu,omitempty"`
+	// Interleaved is true when base and head ran in alternating processes.
+	Interleaved bool   `json:"interleaved"`
+	Config      string `json:"config,omitempty"`
+}
+
+// Row is one benchmark × unit, or one function budget of a benchmark.
+type Row struct {
+	Benchmark string `json:"benchmark"`
+	Package   string `json:"package"`
+	Unit      string `json:"unit"`
+	// Function is set on rows that judge a profile function budget
+	// (Unit is then "cpu-share", "allocs/op" or "B/op" of that function).
+	Function string `json:"function,omitempty"`
+
+	Base *Stat `json:"base,omitempty"`
+	Head *Stat `json:"head,omitempty"`
+	// Delta is (head-base)/base of the centers; nil when base is 0 or a side is missing.
+	Delta *float64 `json:"delta"`
+	// P is the raw p-value of the comparison (0 for exact units that differ,
+	// 1 for exact units that are equal); nil when no comparison was made.
+	P *float64 `json:"p"`
+	// PAdjusted is P after the family-wise correction.
+	PAdjusted *float64 `json:"p_adjusted,omitempty"`
+	// Significant is true when the change is statistically real (PAdjusted < alpha,
+	// or any change of an exact unit).
+	Significant bool `json:"significant"`
+	// Tolerance is the regression tolerance that applied (fraction).
+	Tolerance float64 `json:"tolerance"`
+	// HigherIsBetter is true for units like B/s.
+	HigherIsBetter bool `json:"higher_is_better,omitempty"`
+	// Assumption is "exact" or "nothing" (benchmath's names).
+	Assumption string `json:"assumption"`
+
+	Verdict RowVerdict    `json:"verdict"`
+	Budget  *BudgetResult `json:"budget,omitempty"`
+	// Reasons says, in words, why the verdict is what it is.
+	Reasons  []string `json:"reasons,omitempty"`
+	Warnings []string `json:"warnings,omitempty"`
+
+	// Attribution explains a regression from profiles (the profiles package fills it).
+	Attribution *Attribution `json:"attribution,omitempty"`
+	// Source locates the benchmark function, for annotations.
+	Source *Location `json:"source,omitempty"`
+}
+
+// Stat summarises one side's samples: benchmath's center (median, or the
+// exact value) and confidence interval.
+type Stat struct {
+	Center float64 `json:"center"`
+	Low    float64 `json:"low"`
+	High   float64 `json:"high"`
+	N      int     `json:"n"`
+}
+
+// BudgetResult is a RAER limit applied to the head sample.
+type BudgetResult struct {
+	// Limit is the evaluated limit in the row's unit.
+	Limit float64 `json:"limit"`
+	// Expr is the limit as written in perfslo.yaml ("10ns * lines").
+	Expr string `json:"expr"`
+	// Kind is "max" for lower-is-better units, "min" for higher-is-better.
+	Kind string `json:"kind"`
+	// Headroom is how far the head center is from the limit, as a fraction
+	// of the limit: (limit-center)/limit for a max. Negative means over.
+	Headroom  float64 `json:"headroom"`
+	Operation string  `json:"operation,omitempty"`
+	Dataset   string  `json:"dataset,omitempty"`
+	// Config locates the entry: "perfslo.yaml:12:5".
+	Config string `json:"config,omitempty"`
+}
+
+// Attribution is the profile evidence for a row: which functions got more
+// expensive per op, base → head.
+type Attribution struct {
+	// Unit is the per-op unit of the deltas ("ns/op", "B/op", "allocs/op").
+	Unit string `json:"unit"`
+	// Total is the whole profile's delta per op, in Unit.
+	Total     float64         `json:"total"`
+	Functions []FunctionDelta `json:"functions"`
+	// DiffProfile is the path of a pprof file holding head minus base.
+	DiffProfile string `json:"diff_profile,omitempty"`
+	// Command opens the diff in pprof's web UI.
+	Command string `json:"command,omitempty"`
+	// LikelyLayout is true when no function on the regressed path changed
+	// in source: the shift is probably code layout/alignment.
+	LikelyLayout bool     `json:"likely_layout,omitempty"`
+	Warnings     []string `json:"warnings,omitempty"`
+}
+
+// FunctionDelta is one function's change per op.
+type FunctionDelta struct {
+	Function string  `json:"function"`
+	Flat     float64 `json:"flat"`
+	Cum      float64 `json:"cum"`
+	// Share is this function's flat delta as a fraction of the total delta.
+	Share float64 `json:"share"`
+	// StagingShare is the function's share of the staging service's CPU
+	// (cum), when a staging source is configured.
+	StagingShare *float64 `json:"staging_share,omitempty"`
+	// ServiceImpact estimates the change in the service's CPU if the
+	// regression ships: relative delta × staging share.
+	ServiceImpact *float64 `json:"service_impact,omitempty"`
+}
+
+// Location is a place in the source tree, relative to the module root.
+type Location struct {
+	File string `json:"file"`
+	Line int    `json:"line"`
+}
+
+// Failure is a benchmark (or package) that did not produce results.
+type Failure struct {
+	Package   string `json:"package"`
+	Benchmark string `json:"benchmark,omitempty"`
+	Side      string `json:"side"` // "base" or "head"
+	// Kind is "build", "fail", "panic", "timeout" or "missing".
+	Kind   string `json:"kind"`
+	Output string `json:"output"`
+}

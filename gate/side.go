@@ -1,0 +1,126 @@
+package gate
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"golang.org/x/perf/benchfmt"
+)
+
+// Key identifies one series of samples.
+type Key struct {
+	Package string
+	// Benchmark is the full Go name with its "Benchmark" prefix and without
+	// the -GOMAXPROCS suffix ("BenchmarkSum/lines=1000").
+	Benchmark string
+	// Procs is the GOMAXPROCS suffix, 0 when the name had none.
+	Procs int
+	Unit  string
+}
+
+// Side is one build's samples: every value of every benchmark and unit, plus
+// the unit metadata the input declared.
+type Side struct {
+	Source  Source
+	samples map[Key][]float64
+	keys    []Key // first-seen order, for stable output
+	units   benchfmt.UnitMetadataMap
+	// iters holds the b.N of each benchmark's results, for profile
+	// normalisation by callers.
+	iters map[Key][]int
+}
+
+// NewSide returns an empty side.
+func NewSide(src Source) *Side {
+	return &Side{Source: src, samples: map[Key][]float64{}, units: benchfmt.UnitMetadataMap{}, iters: map[Key][]int{}}
+}
+
+var procsSuffix = regexp.MustCompile(`-(\d+)$`)
+
+// splitProcs separates a benchfmt name into the Go benchmark name and its
+// GOMAXPROCS suffix.
+func splitProcs(name string) (string, int) {
+	if m := procsSuffix.FindStringSubmatchIndex(name); m != nil {
+		n, err := strconv.Atoi(name[m[2]:m[3]])
+		if err == nil {
+			return name[:m[0]], n
+		}
+	}
+	return name, 0
+}
+
+// Add records every value of one benchmark result. The package is the
+// result's "pkg" configuration, as go test prints it.
+func (s *Side) Add(r *benchfmt.Result) {
+	name, procs := splitProcs(r.Name.String())
+	for _, v := range r.Values {
+		k := Key{Package: r.GetConfig("pkg"), Benchmark: "Benchmark" + name, Procs: procs, Unit: v.Unit}
+		if _, seen := s.samples[k]; !seen {
+			s.keys = append(s.keys, k)
+		}
+		s.samples[k] = append(s.samples[k], v.Value)
+		s.iters[k] = append(s.iters[k], r.Iters)
+	}
+}
+
+// AddUnits records unit metadata ("Unit x/op assume=exact better=higher").
+func (s *Side) AddUnits(m benchfmt.UnitMetadataMap) {
+	for k, v := range m {
+		s.units[k] = v
+	}
+}
+
+// Keys returns the side's series in first-seen order.
+func (s *Side) Keys() []Key { return append([]Key(nil), s.keys...) }
+
+// Samples returns the values of one series.
+func (s *Side) Samples(k Key) []float64 { return s.samples[k] }
+
+// Len is the number of series.
+func (s *Side) Len() int { return len(s.keys) }
+
+// ReadSide parses benchfmt text (go test -bench output) into a side. name is
+// used in errors. Malformed benchmark lines are errors naming name:line, and
+// so is input that holds no benchmark result at all: a truncated or garbage
+// file must never compare as "no change".
+func ReadSide(src Source, r io.Reader, name string) (*Side, error) {
+	side := NewSide(src)
+	if err := side.Read(r, name); err != nil {
+		return nil, err
+	}
+	if side.Len() == 0 {
+		return nil, fmt.Errorf("%s: no benchmark results (expected lines like \"BenchmarkX-8  1000  123 ns/op\")", name)
+	}
+	return side, nil
+}
+
+// Read adds the results of benchfmt text to the side.
+func (s *Side) Read(r io.Reader, name string) error {
+	rd := benchfmt.NewReader(r, name)
+	var errs []error
+	for rd.Scan() {
+		switch rec := rd.Result(); rec := rec.(type) {
+		case *benchfmt.SyntaxError:
+			errs = append(errs, syntaxError(rec))
+		case *benchfmt.Result:
+			s.Add(rec)
+		}
+	}
+	if err := rd.Err(); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	s.AddUnits(rd.Units())
+	return errors.Join(errs...)
+}
+
+func syntaxError(e *benchfmt.SyntaxError) error {
+	msg := e.Msg
+	if strings.Contains(msg, "missing") || strings.Contains(msg, "unit") || strings.Contains(msg, "iteration") {
+		msg += " (expected \"BenchmarkName-N  iterations  value unit [value unit...]\"; truncated output?)"
+	}
+	return fmt.Errorf("%s:%d: %s", e.FileName, e.Line, msg)
+}

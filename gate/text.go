@@ -1,0 +1,236 @@
+package gate
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// WriteText renders the report for a terminal: one aligned table per package
+// in benchstat's notation, a verdict column, then the reasons behind every row
+// that is not a plain pass.
+func WriteText(w io.Writer, r *Report) error {
+	ew := &errWriter{w: w}
+	fmt.Fprintf(ew, "perfslo: %s\n", Headline(r))
+	fmt.Fprintf(ew, "base: %s\nhead: %s\n", describeSource(r.Base), describeSource(r.Head))
+
+	for _, group := range byPackage(r.Results) {
+		fmt.Fprintf(ew, "\npkg: %s\n", orDash(group[0].Package))
+		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "benchmark\tunit\tbase\thead\tdelta\tbudget\tverdict")
+		for _, row := range group {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+				shortName(row), row.Unit, FormatStat(row.Base, row.Unit), FormatStat(row.Head, row.Unit),
+				deltaCell(row), FormatHeadroom(row.Budget, row.Unit), verdictCell(row.Verdict))
+		}
+		tw.Flush()
+	}
+
+	var notes []string
+	for _, row := range r.Results {
+		if row.Verdict == RowPass && len(row.Warnings) == 0 && row.Attribution == nil {
+			continue
+		}
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s %s (%s): %s", shortName(row), row.Unit, lastElem(row.Package), row.Verdict)
+		for _, why := range row.Reasons {
+			fmt.Fprintf(&b, "\n    %s", why)
+		}
+		for _, warn := range row.Warnings {
+			fmt.Fprintf(&b, "\n    warning: %s", warn)
+		}
+		if a := row.Attribution; a != nil {
+			writeAttributionText(&b, a)
+		}
+		notes = append(notes, b.String())
+	}
+	if len(notes) > 0 {
+		fmt.Fprintf(ew, "\n%s\n", strings.Join(notes, "\n"))
+	}
+	for _, f := range r.Failures {
+		name := f.Package
+		if f.Benchmark != "" {
+			name += " " + f.Benchmark
+		}
+		fmt.Fprintf(ew, "\nFAILED (%s, %s side): %s\n%s\n", f.Kind, f.Side, name, indent(strings.TrimRight(f.Output, "\n"), "    "))
+	}
+	for _, warn := range r.Warnings {
+		fmt.Fprintf(ew, "\nwarning: %s", warn)
+	}
+	if len(r.Warnings) > 0 {
+		fmt.Fprintln(ew)
+	}
+	fmt.Fprintf(ew, "\n%s\n", StatsNote(r))
+	return ew.err
+}
+
+func writeAttributionText(b *strings.Builder, a *Attribution) {
+	fmt.Fprintf(b, "\n    profile: %+.4g %s in total; top functions by flat delta:", a.Total, a.Unit)
+	for _, f := range a.Functions {
+		fmt.Fprintf(b, "\n      %+10.4g %s  %5.1f%%  %s", f.Flat, a.Unit, 100*f.Share, f.Function)
+		if f.StagingShare != nil {
+			fmt.Fprintf(b, "  (%.1f%% of staging CPU", 100**f.StagingShare)
+			if f.ServiceImpact != nil {
+				fmt.Fprintf(b, " → ≈ %+.2f%% service CPU", 100**f.ServiceImpact)
+			}
+			b.WriteString(")")
+		}
+	}
+	if a.LikelyLayout {
+		b.WriteString("\n    no changed code on this path — likely code layout/alignment")
+	}
+	for _, w := range a.Warnings {
+		fmt.Fprintf(b, "\n    warning: %s", w)
+	}
+	if a.Command != "" {
+		fmt.Fprintf(b, "\n    open: %s", a.Command)
+	}
+}
+
+// Headline is the one-line verdict: "PASS — 24 rows: 20 pass, 4 improved".
+func Headline(r *Report) string {
+	counts := map[RowVerdict]int{}
+	for _, row := range r.Results {
+		counts[row.Verdict]++
+	}
+	var parts []string
+	for _, v := range []RowVerdict{Regression, Violation, Unmeasurable, Improvement, RowPass, Added, Removed} {
+		if n := counts[v]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, v))
+		}
+	}
+	if n := len(r.Failures); n > 0 {
+		parts = append([]string{fmt.Sprintf("%d benchmark failure(s)", n)}, parts...)
+	}
+	word := "PASS"
+	switch {
+	case r.Verdict == Fail:
+		word = "FAIL"
+	case r.Unmeasurable > 0:
+		word = "UNDECIDED"
+	}
+	if len(parts) == 0 {
+		return word + " — no results"
+	}
+	return fmt.Sprintf("%s — %d rows: %s", word, len(r.Results), strings.Join(parts, ", "))
+}
+
+// StatsNote states how the verdict was reached, for the reader to judge it.
+func StatsNote(r *Report) string {
+	s := r.Settings
+	corr := "no multiple-comparison correction"
+	if s.Correction == CorrectionHolm {
+		corr = fmt.Sprintf("Holm–Bonferroni over %d tests", s.Tests)
+	}
+	note := fmt.Sprintf("Statistics: median ± %.0f%% CI, Mann-Whitney U at α=%g, %s; B/op and allocs/op exact while constant.", 100*s.Confidence, s.Alpha, corr)
+	if s.Count > 0 {
+		mode := "sequential"
+		if s.Interleaved {
+			mode = "interleaved"
+		}
+		note += fmt.Sprintf("\nRun: %d samples per side, %s, benchtime %s, cpu %d.", s.Count, mode, s.Benchtime, s.CPU)
+	}
+	return note
+}
+
+func describeSource(s Source) string {
+	parts := []string{orDash(s.Label)}
+	if s.Commit != "" && s.Commit != s.Label {
+		parts = append(parts, shortSHA(s.Commit))
+	}
+	if s.GoVersion != "" {
+		parts = append(parts, s.GoVersion)
+	}
+	if s.GOOS != "" {
+		parts = append(parts, s.GOOS+"/"+s.GOARCH)
+	}
+	if s.CPU != "" {
+		parts = append(parts, s.CPU)
+	}
+	if s.Date != nil {
+		parts = append(parts, s.Date.UTC().Format("2006-01-02 15:04 MST"))
+	}
+	return strings.Join(parts, " · ")
+}
+
+func shortSHA(s string) string {
+	if len(s) > 12 {
+		return s[:12]
+	}
+	return s
+}
+
+func deltaCell(r Row) string {
+	d := FormatDelta(&r)
+	if p := FormatP(&r); p != "" {
+		return d + " (" + p + ")"
+	}
+	return d
+}
+
+func verdictCell(v RowVerdict) string {
+	switch v {
+	case Regression, Violation:
+		return strings.ToUpper(string(v))
+	}
+	return string(v)
+}
+
+// shortName drops the "Benchmark" prefix, as benchstat does.
+func shortName(r Row) string {
+	n := strings.TrimPrefix(r.Benchmark, "Benchmark")
+	if r.Function != "" {
+		n += " [" + r.Function + "]"
+	}
+	return n
+}
+
+func byPackage(rows []Row) [][]Row {
+	var groups [][]Row
+	idx := map[string]int{}
+	for _, r := range rows {
+		i, ok := idx[r.Package]
+		if !ok {
+			i = len(groups)
+			idx[r.Package] = i
+			groups = append(groups, nil)
+		}
+		groups[i] = append(groups[i], r)
+	}
+	return groups
+}
+
+func lastElem(pkg string) string {
+	if i := strings.LastIndex(pkg, "/"); i >= 0 {
+		return pkg[i+1:]
+	}
+	return orDash(pkg)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func indent(s, prefix string) string {
+	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
+}
+
+// errWriter keeps the first write error so renderers can write freely and
+// report it once.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return len(p), nil
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, nil
+}

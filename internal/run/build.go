@@ -1,0 +1,198 @@
+package run
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Package is one package's compiled test binary.
+type Package struct {
+	// ImportPath is the package's import path; base and head packages are
+	// paired by it.
+	ImportPath string
+	// Dir is the package's source directory (absolute). The binary runs
+	// there, as `go test` runs it, so benchmarks can read testdata/.
+	Dir string
+	// Binary is the compiled test binary.
+	Binary string
+}
+
+// BuildError is a package whose test binary did not compile.
+type BuildError struct {
+	Package string // import path
+	Output  string // the go command's output: file:line:col messages
+}
+
+func (e *BuildError) Error() string {
+	return fmt.Sprintf("building test binary for %s:\n%s", e.Package, strings.TrimRight(e.Output, "\n"))
+}
+
+// buildParallelism bounds concurrent `go test -c`: each one runs the
+// compiler and linker, which already use several cores.
+const buildParallelism = 2
+
+// listed is the part of `go list -json` that Build needs.
+type listed struct {
+	ImportPath   string
+	Dir          string
+	TestGoFiles  []string
+	XTestGoFiles []string
+	Error        *struct{ Err string }
+}
+
+// Build compiles one test binary per package matching patterns, in the module
+// directory dir, into outDir (which the caller creates and removes).
+// Packages without test files are skipped; if none has tests, Build fails,
+// since a gate with nothing to run must not pass. A package that does not
+// compile yields a *BuildError.
+func Build(ctx context.Context, dir string, patterns []string, outDir string) ([]Package, error) {
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		return nil, fmt.Errorf("finding the go command: %w", err)
+	}
+	if len(patterns) == 0 {
+		patterns = []string{"."}
+	}
+	pkgs, err := list(ctx, goCmd, dir, patterns)
+	if err != nil {
+		return nil, err
+	}
+	if len(pkgs) == 0 {
+		return nil, fmt.Errorf("no test files in packages matching %s", strings.Join(patterns, " "))
+	}
+	absOut, err := filepath.Abs(outDir)
+	if err != nil {
+		return nil, err
+	}
+	for i := range pkgs {
+		pkgs[i].Binary = filepath.Join(absOut, binaryName(i, pkgs[i].ImportPath))
+	}
+
+	parent := ctx
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make([]error, len(pkgs))
+	sem := make(chan struct{}, buildParallelism)
+	var wg sync.WaitGroup
+	for i := range pkgs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			defer func() { <-sem }()
+			if ctx.Err() != nil {
+				return
+			}
+			if err := buildOne(ctx, goCmd, dir, pkgs[i]); err != nil {
+				errs[i] = err
+				// Stop the others: one compile error already fails the build.
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	if err := parent.Err(); err != nil {
+		return nil, err
+	}
+	// Report the first package (in go list order) that really failed, not
+	// one we cancelled because of it, so the error is deterministic.
+	for _, err := range errs {
+		var be *BuildError
+		if errors.As(err, &be) {
+			return nil, err
+		}
+	}
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return pkgs, nil
+}
+
+// binaryName is unique per package (the index) and readable (the path).
+func binaryName(i int, importPath string) string {
+	r := strings.NewReplacer("/", "_", "\\", "_", ":", "_")
+	return fmt.Sprintf("%03d-%s.test", i, r.Replace(importPath))
+}
+
+// list resolves patterns to the packages that have tests.
+func list(ctx context.Context, goCmd, dir string, patterns []string) ([]Package, error) {
+	args := append([]string{"list", "-e", "-json=ImportPath,Dir,TestGoFiles,XTestGoFiles,Error", "--"}, patterns...)
+	cmd := goCommand(ctx, goCmd, dir, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("go list %s in %s: %v\n%s", strings.Join(patterns, " "), dir, err, strings.TrimSpace(stderr.String()))
+	}
+	var pkgs []Package
+	dec := json.NewDecoder(&stdout)
+	for {
+		var p listed
+		if err := dec.Decode(&p); err == io.EOF {
+			break
+		} else if err != nil {
+			return nil, fmt.Errorf("reading go list output: %w", err)
+		}
+		if p.Error != nil && p.Dir == "" {
+			// A pattern that names nothing (no such directory): say so
+			// rather than silently benchmarking less than asked.
+			return nil, fmt.Errorf("package %s: %s", p.ImportPath, p.Error.Err)
+		}
+		// Other package errors (syntax, imports) surface from go test -c
+		// with file:line positions, as a BuildError.
+		if len(p.TestGoFiles)+len(p.XTestGoFiles) == 0 {
+			continue
+		}
+		pkgs = append(pkgs, Package{ImportPath: p.ImportPath, Dir: p.Dir})
+	}
+	return pkgs, nil
+}
+
+func buildOne(ctx context.Context, goCmd, dir string, p Package) error {
+	cmd := goCommand(ctx, goCmd, dir, "test", "-c", "-o", p.Binary, p.ImportPath)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		msg := out.String()
+		if strings.TrimSpace(msg) == "" {
+			msg = err.Error()
+		}
+		return &BuildError{Package: p.ImportPath, Output: msg}
+	}
+	if _, err := os.Stat(p.Binary); err != nil {
+		return &BuildError{Package: p.ImportPath, Output: "go test -c wrote no binary:\n" + out.String()}
+	}
+	return nil
+}
+
+// goCommand runs the go command so that cancellation interrupts it (rather
+// than killing it), letting it stop the compiler and remove its work
+// directory instead of leaking it in $TMPDIR.
+func goCommand(ctx context.Context, goCmd, dir string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, goCmd, args...)
+	cmd.Dir = dir
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 5 * time.Second
+	return cmd
+}
