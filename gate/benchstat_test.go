@@ -58,7 +58,8 @@ func parseBenchstat(t *testing.T, path string) map[string]map[string]benchstatRo
 		if m == nil || unit == "" {
 			continue
 		}
-		tables[unit][m[1]] = benchstatRow{
+		name, _ := splitProcs(m[1])
+		tables[unit][name] = benchstatRow{
 			name: m[1], base: parseScaled(t, m[2]), baseRange: m[3],
 			head: parseScaled(t, m[4]), headRange: m[5], delta: m[6], p: m[7], n: m[8],
 		}
@@ -163,9 +164,6 @@ func TestSameNumbersAsBenchstat(t *testing.T) {
 				}
 				name := strings.TrimPrefix(row.Benchmark, "Benchmark")
 				w, ok := want[row.Unit][name]
-				if !ok {
-					w, ok = want[row.Unit][name+"-8"]
-				}
 				if !ok {
 					continue
 				}

@@ -93,6 +93,9 @@ func FormatHeadroom(b *BudgetResult, unit string) string {
 		op = "≥"
 	}
 	lim := FormatValue(b.Limit, unit)
+	if b.Limit == 0 && b.Headroom == 0 {
+		return op + " 0 (met)"
+	}
 	if b.Headroom < 0 {
 		return fmt.Sprintf("%s %s (%.0f%% over)", op, lim, -100*b.Headroom)
 	}

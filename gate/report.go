@@ -172,8 +172,26 @@ type Attribution struct {
 	Command string `json:"command,omitempty"`
 	// LikelyLayout is true when no function on the regressed path changed
 	// in source: the shift is probably code layout/alignment.
-	LikelyLayout bool     `json:"likely_layout,omitempty"`
-	Warnings     []string `json:"warnings,omitempty"`
+	LikelyLayout bool `json:"likely_layout,omitempty"`
+	// Labels splits Total by pprof label (set with pprof.Do in the
+	// benchmark, e.g. phase=parse), largest change first; empty when the
+	// profiles carry no labels.
+	Labels   []LabelDelta `json:"labels,omitempty"`
+	Warnings []string     `json:"warnings,omitempty"`
+}
+
+// LabelDelta is the change per op of the samples that carry one pprof label
+// value.
+type LabelDelta struct {
+	Key string `json:"key"`
+	// Value is the label's value; "" gathers the samples without the label.
+	Value string `json:"value"`
+	// Total is the change per op in the attribution's unit.
+	Total float64 `json:"total"`
+	// Share is Total as a fraction of the attribution's Total.
+	Share float64 `json:"share"`
+	// Top is the function with the largest flat change under this label.
+	Top string `json:"top,omitempty"`
 }
 
 // FunctionDelta is one function's change per op.

@@ -16,13 +16,13 @@ func WriteText(w io.Writer, r *Report) error {
 	fmt.Fprintf(ew, "base: %s\nhead: %s\n", describeSource(r.Base), describeSource(r.Head))
 
 	for _, group := range byPackage(r.Results) {
-		fmt.Fprintf(ew, "\npkg: %s\n", orDash(group[0].Package))
+		fmt.Fprintf(ew, "\npkg: %s\n", dash(group[0].Package))
 		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "benchmark\tunit\tbase\thead\tdelta\tbudget\tverdict")
 		for _, row := range group {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
 				shortName(row), row.Unit, FormatStat(row.Base, row.Unit), FormatStat(row.Head, row.Unit),
-				deltaCell(row), FormatHeadroom(row.Budget, row.Unit), verdictCell(row.Verdict))
+				deltaCell(row), FormatHeadroom(row.Budget, row.Unit), textVerdict(row.Verdict))
 		}
 		tw.Flush()
 	}
@@ -95,9 +95,24 @@ func Headline(r *Report) string {
 		counts[row.Verdict]++
 	}
 	var parts []string
-	for _, v := range []RowVerdict{Regression, Violation, Unmeasurable, Improvement, RowPass, Added, Removed} {
-		if n := counts[v]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, v))
+	for _, v := range []struct {
+		verdict      RowVerdict
+		one, several string
+	}{
+		{Regression, "regression", "regressions"},
+		{Violation, "budget violation", "budget violations"},
+		{Unmeasurable, "unmeasurable", "unmeasurable"},
+		{Improvement, "improvement", "improvements"},
+		{RowPass, "passed", "passed"},
+		{Added, "added", "added"},
+		{Removed, "removed", "removed"},
+	} {
+		switch n := counts[v.verdict]; n {
+		case 0:
+		case 1:
+			parts = append(parts, "1 "+v.one)
+		default:
+			parts = append(parts, fmt.Sprintf("%d %s", n, v.several))
 		}
 	}
 	if n := len(r.Failures); n > 0 {
@@ -135,7 +150,7 @@ func StatsNote(r *Report) string {
 }
 
 func describeSource(s Source) string {
-	parts := []string{orDash(s.Label)}
+	parts := []string{dash(s.Label)}
 	if s.Commit != "" && s.Commit != s.Label {
 		parts = append(parts, shortSHA(s.Commit))
 	}
@@ -169,7 +184,7 @@ func deltaCell(r Row) string {
 	return d
 }
 
-func verdictCell(v RowVerdict) string {
+func textVerdict(v RowVerdict) string {
 	switch v {
 	case Regression, Violation:
 		return strings.ToUpper(string(v))
@@ -205,10 +220,10 @@ func lastElem(pkg string) string {
 	if i := strings.LastIndex(pkg, "/"); i >= 0 {
 		return pkg[i+1:]
 	}
-	return orDash(pkg)
+	return dash(pkg)
 }
 
-func orDash(s string) string {
+func dash(s string) string {
 	if s == "" {
 		return "-"
 	}

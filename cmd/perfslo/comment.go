@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/perfslo/perfslo/internal/github"
+)
+
+func init() {
+	register(command{
+		name:    "comment",
+		summary: "post the report as a sticky PR comment, a check run and the job summary",
+		run:     runComment,
+	})
+}
+
+func runComment(ctx context.Context, env *environment, args []string) (int, error) {
+	fs := newFlagSet("comment", "comment --report report.json [--name GATE] [--pr-file F] [--markdown-only]", env.stderr)
+	report := fs.String("report", "report.json", "the JSON report written by perfslo gate --json")
+	name := fs.String("name", "", "the gate's name: one comment and check run per name (monorepos)")
+	prFile := fs.String("pr-file", "", "file holding the pull request number, for workflow_run events (default: "+github.PRNumberFile+" beside the report)")
+	source := fs.String("source-dir", ".", "the module's source, to place annotations at benchmark functions (\"\" to skip)")
+	prefix := fs.String("path-prefix", "", "the module's directory inside the repository (default: found from .git)")
+	markdownOnly := fs.Bool("markdown-only", false, "print the comment's markdown and write the job summary; no API calls")
+	noComment := fs.Bool("no-comment", false, "do not post the pull request comment")
+	noCheck := fs.Bool("no-check", false, "do not create the check run")
+	maxWait := fs.Duration("max-rate-wait", time.Minute, "the longest wait for a GitHub rate limit to reset before giving up")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return exitUndecided, err
+	}
+	if len(pos) > 0 {
+		return exitUndecided, fmt.Errorf("unexpected argument %q (the report is --report F)", pos[0])
+	}
+	abs := func(p string) string {
+		if p == "" || filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(env.dir, p)
+	}
+	err = github.Run(ctx, github.RunConfig{
+		ReportPath:   abs(*report),
+		Name:         *name,
+		PRFile:       abs(*prFile),
+		SourceDir:    abs(*source),
+		PathPrefix:   *prefix,
+		MarkdownOnly: *markdownOnly,
+		NoComment:    *noComment,
+		NoCheck:      *noCheck,
+		Getenv:       env.getenv,
+		Retry:        github.RetryPolicy{MaxRateWait: *maxWait},
+	}, env.stdout, env.stderr)
+	if err != nil {
+		return exitUndecided, err
+	}
+	return exitPass, nil
+}
