@@ -27,7 +27,7 @@ func (l Limit) Eval(benchmark string) (float64, error) {
 		line, col := c.loc(off)
 		return 0, &Error{File: l.File, Line: line, Column: col, Msg: fmt.Sprintf(format, args...)}
 	}
-	raw := Params(benchmark)
+	raw := BenchmarkParams(benchmark)
 	env := make(map[string]float64, len(c.params))
 	for _, p := range c.params {
 		v, ok := raw[p]
@@ -69,9 +69,9 @@ func paramHint(benchmark, want string, have map[string]string) string {
 	return fmt.Sprintf(" (it sets %s)", strings.Join(names, ", "))
 }
 
-// Params returns the key=value parameters of a benchmark name, as written:
+// BenchmarkParams returns the key=value parameters of a benchmark name, as written:
 // "BenchmarkSum/lines=1000/mode=fast-8" gives lines=1000 and mode=fast.
-func Params(benchmark string) map[string]string {
+func BenchmarkParams(benchmark string) map[string]string {
 	_, parts := benchfmt.Name(benchmark).Parts()
 	out := map[string]string{}
 	for _, p := range parts {
@@ -92,6 +92,15 @@ func (l Limit) Params() []string {
 		return nil
 	}
 	return slices.Clone(l.expr.c.params)
+}
+
+// writtenUnit is the unit as the file spells it, in which bare numbers of
+// the expression are read ("ns/op" where Unit is "sec/op").
+func (l Limit) writtenUnit() string {
+	if l.expr.c == nil || l.expr.c.written == "" {
+		return l.Unit
+	}
+	return l.expr.c.written
 }
 
 // String returns the expression as Describe shows it: "10ns × lines".

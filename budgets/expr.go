@@ -12,7 +12,6 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
 )
 
 // A limit expression is Go expression syntax over float64: numbers, + - * /,
@@ -31,15 +30,16 @@ import (
 type expr struct{ c *compiled }
 
 type compiled struct {
-	src    string
-	root   ast.Expr
-	fset   *token.FileSet
-	lits   map[int]quantity // rewritten offset → literal as written
-	origOf []int            // rewritten offset → source offset
+	src     string
+	root    ast.Expr
+	fset    *token.FileSet
+	lits    map[int]quantity // rewritten offset → literal as written
+	origOf  []int            // rewritten offset → source offset
 	params  []string         // sorted, unique
 	paramAt map[string]int   // parameter → source offset of its first use
-	scale  float64          // unit as written → tidied unit
-	loc    func(off int) (line, col int)
+	scale   float64          // unit as written → tidied unit
+	written string           // the unit as written ("ns/op" for sec/op)
+	loc     func(off int) (line, col int)
 }
 
 // funcs are the functions a limit may call, with their arity (-1: any ≥ 1).
@@ -147,6 +147,9 @@ func (c *compiled) check(n ast.Expr, writtenUnit string) (off int, msg string) {
 			return off, msg
 		}
 		return c.check(n.Y, writtenUnit)
+	case *ast.StarExpr:
+		// "10ns * * n" parses as a product with a pointer dereference.
+		return at, "unexpected * (a product needs a value on each side)"
 	case *ast.CallExpr:
 		id, isIdent := n.Fun.(*ast.Ident)
 		if !isIdent {

@@ -229,8 +229,8 @@ func compareRow(k Key, baseVals, headVals []float64, units benchfmt.UnitMetadata
 		}{{"base", baseVals}, {"head", headVals}} {
 			if len(side.vals) > 1 && !constant(side.vals) {
 				assumption = benchmath.AssumeNothing
-				row.Warnings = append(row.Warnings, fmt.Sprintf("%s varies between runs on the %s side (%s..%s): compared statistically, not as an exact count",
-					k.Unit, side.name, FormatValue(minOf(side.vals), k.Unit), FormatValue(maxOf(side.vals), k.Unit)))
+				row.Warnings = append(row.Warnings, fmt.Sprintf("%s varies between runs on the %s side (%g to %g): compared statistically, not as an exact count",
+					k.Unit, side.name, minOf(side.vals), maxOf(side.vals)))
 				break
 			}
 		}

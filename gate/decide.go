@@ -142,7 +142,11 @@ func applyBudget(r *Row, entry *budgets.Budget, lim budgets.Limit, file string) 
 	switch {
 	case confidentlyOver:
 		r.Verdict = Violation
-		r.Reasons = append(r.Reasons, fmt.Sprintf("RAER budget %s broken: measured %s, limit %s = %s", r.Unit, measured, lim.Source, FormatValue(limit, r.Unit)))
+		where := ""
+		if b.Config != "" {
+			where = " (" + b.Config + ")"
+		}
+		r.Reasons = append(r.Reasons, fmt.Sprintf("RAER budget %s broken: measured %s, limit %s = %s%s", r.Unit, measured, lim.Source, FormatValue(limit, r.Unit), where))
 	case over:
 		r.Warnings = append(r.Warnings, fmt.Sprintf("median %s is past the budget %s but its interval reaches the limit: not yet a violation", FormatValue(h.Center, r.Unit), bound))
 	}

@@ -19,11 +19,15 @@
 //   - The diff is pprof's own: base.Scale(-1) merged with head
 //     (profile.Merge), written as a .pb.gz that `go tool pprof` opens, next to
 //     the per-op base and head for `go tool pprof -diff_base`.
-//   - One iteration too many is not a violation. With -benchtime=Nx a b.N-style
-//     benchmark runs N+1 iterations (testing's one-iteration probe) while a
-//     b.Loop benchmark runs N; both print N. A per-op value is therefore known
-//     only within [total/(N+1), total/N], and a budget breaks only when the
-//     low end is over the limit.
+//   - Allocations are counted, not sampled: memory profiles are taken with
+//     -test.memprofilerate=1, in their own process (recording every
+//     allocation makes malloc several times slower, which would distort a
+//     CPU profile taken alongside). Two runs with -benchtime=N2x and N1x are
+//     subtracted (Subtract): setup, the framework and testing's probe
+//     iteration cancel, leaving exactly N2−N1 iterations. A single run is
+//     known only within [total/(N+1), total/N] — with -benchtime=Nx a
+//     b.N-style benchmark runs N+1 iterations, a b.Loop one N, and both
+//     print N — and a budget breaks only when the low end is over the limit.
 //   - Function patterns are Go regexps matched anywhere in the function's
 //     full name, as pprof's -focus does ("regexp\." or "^encoding/json\.").
 //     A function counts once per sample however often it recurs (cum).

@@ -230,9 +230,17 @@ func runGate(ctx context.Context, env *environment, args []string) (int, error) 
 	for _, f := range outcome.Failures {
 		rep.Failures = append(rep.Failures, gate.Failure{Package: f.Package, Benchmark: f.Benchmark, Side: f.Side, Kind: f.Kind, Output: f.Output})
 	}
+	// With --bench or --packages narrowing the run, budgets outside the
+	// selection are simply not exercised; with the configured selection, a
+	// budget that matches nothing is a mistake (a renamed benchmark) and
+	// must not pass silently.
+	narrowed := *rf.bench != "" || *rf.packages != ""
 	unmatched := cfg.Unmatched(sideBenchmarks(headSide))
 	for _, e := range unmatched {
 		rep.Warnings = append(rep.Warnings, "budget matches no benchmark: "+e.Error())
+	}
+	if narrowed {
+		unmatched = nil
 	}
 
 	if !*noProfiles {

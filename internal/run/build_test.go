@@ -44,6 +44,7 @@ func TestBuildErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Build(context.Background(), dir, tt.patterns, t.TempDir())
+			t.Logf("error: %v", err)
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -60,5 +61,14 @@ func TestBuildErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestBuildCancelled(t *testing.T) {
+	dir, _ := builtFixture(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Build(ctx, dir, []string{"./fast"}, t.TempDir()); !errors.Is(err, context.Canceled) {
+		t.Errorf("Build with a cancelled context = %v, want context.Canceled", err)
 	}
 }

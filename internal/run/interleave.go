@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"runtime"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/perf/benchfmt"
@@ -33,8 +34,11 @@ type Plan struct {
 	// Rounds is the number of samples per benchmark and side. Each sample
 	// is its own process running with -test.count 1.
 	Rounds int
-	// Timeout bounds one process (-test.timeout); 0 means 10 minutes, as
-	// go test. A process still alive a grace period later is killed.
+	// Timeout bounds one process; 0 means 10 minutes, as go test. It is
+	// passed as -test.timeout, but the testing package does not apply that
+	// to benchmarks, so the runner enforces it: a SIGQUIT (for the stack
+	// dump naming the benchmark), then a kill. The Failure's Kind is
+	// "timeout".
 	Timeout time.Duration
 	// Progress receives one line per process; nil is quiet.
 	Progress io.Writer
@@ -67,6 +71,10 @@ const (
 
 // defaultTimeout matches go test's default -timeout.
 const defaultTimeout = 10 * time.Minute
+
+// quitGrace is how long a timed-out process gets to print its stack dump
+// after SIGQUIT before it is killed.
+const quitGrace = 3 * time.Second
 
 // pair is one package's binaries on both sides; either may be nil.
 type pair struct {
@@ -163,8 +171,12 @@ func Interleave(ctx context.Context, p Plan) (*Outcome, error) {
 					}
 					if round == 1 && p.Rounds > 1 && f.Kind != "fail" && f.Kind != "output" {
 						crashed[key] = true
-						f.Output += fmt.Sprintf("\n[perfslo: %s of %s not rerun in rounds 2–%d after this %s in round 1]",
-							side, pkg.ImportPath, p.Rounds, f.Kind)
+						later := "round 2"
+						if p.Rounds > 2 {
+							later = fmt.Sprintf("rounds 2–%d", p.Rounds)
+						}
+						f.Output += fmt.Sprintf("\n[perfslo: %s of %s not rerun in %s after this %s in round 1]",
+							side, pkg.ImportPath, later, f.Kind)
 					}
 					seen[k] = len(out.Failures)
 					out.Failures = append(out.Failures, f)
@@ -232,12 +244,7 @@ func runOnce(ctx context.Context, p Plan, side string, round int, pkg Package) (
 		env = append(env, "GOMAXPROCS="+strconv.Itoa(p.CPU))
 	}
 
-	// The watchdog is for binaries that ignore -test.timeout (stuck with
-	// signals blocked, or a helper process holding the output open).
-	grace := 10*time.Second + p.Timeout/10
-	wctx, cancel := context.WithTimeout(ctx, p.Timeout+grace)
-	defer cancel()
-	cmd := exec.CommandContext(wctx, pkg.Binary, args...)
+	cmd := exec.CommandContext(ctx, pkg.Binary, args...)
 	cmd.Dir = pkg.Dir
 	cmd.Env = env
 	ownProcessGroup(cmd)
@@ -250,9 +257,26 @@ func runOnce(ctx context.Context, p Plan, side string, round int, pkg Package) (
 	if err := cmd.Start(); err != nil {
 		return nil, nil, LoadSample{}, fmt.Errorf("run: starting %s test binary for %s: %w", side, pkg.ImportPath, err)
 	}
+	// -test.timeout does not cover benchmarks (the testing package stops
+	// its alarm before running them), so the runner enforces the timeout:
+	// SIGQUIT first, for a stack dump naming the benchmark, then SIGKILL.
+	var timedOut atomic.Bool
+	exited := make(chan struct{})
+	watchdog := time.AfterFunc(p.Timeout, func() {
+		timedOut.Store(true)
+		quit(cmd)
+		select {
+		case <-exited:
+		case <-time.After(quitGrace):
+			killGroup(cmd)
+		}
+	})
 	waitErr := cmd.Wait()
+	close(exited)
+	watchdog.Stop()
 	wall := time.Since(t0)
 	after, ok2 := readCPUTimes()
+	killGroup(cmd)
 	if err := ctx.Err(); err != nil {
 		return nil, nil, LoadSample{}, err
 	}
@@ -266,7 +290,7 @@ func runOnce(ctx context.Context, p Plan, side string, round int, pkg Package) (
 	records, failures := analyze(processOutput{
 		side: side, pkg: pkg.ImportPath, procs: procs,
 		stdout: stdout.Bytes(), stderr: stderr.Bytes(),
-		waitErr: waitErr, killed: wctx.Err() != nil,
+		waitErr: waitErr, timedOut: timedOut.Load(), timeout: p.Timeout,
 		fileName: fmt.Sprintf("%s round %d %s", side, round, pkg.ImportPath),
 	})
 	return records, failures, load, nil

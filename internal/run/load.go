@@ -113,11 +113,10 @@ func loadBetween(before, after cpuTimes, ok bool, wall, childCPU time.Duration) 
 // roundLoad is one round's load, averaged over its processes by wall time so
 // that clock-tick rounding of short processes cancels out.
 type roundLoad struct {
-	round           int
-	other, steal    float64
-	load1           float64
-	wall            time.Duration
-	measured, procs int
+	round        int
+	other, steal float64
+	load1        float64
+	wall         time.Duration
 }
 
 func (o *Outcome) roundLoads() []roundLoad {

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/perf/benchfmt"
 )
@@ -38,7 +39,8 @@ type processOutput struct {
 	stdout    []byte
 	stderr    []byte
 	waitErr   error // from exec.Cmd.Wait; nil on exit 0
-	killed    bool  // the runner's watchdog killed it
+	timedOut  bool  // the runner stopped it after timeout
+	timeout   time.Duration
 	fileName  string
 }
 
@@ -51,12 +53,13 @@ func analyze(po processOutput) (records []benchfmt.Record, failures []Failure) {
 
 	crashed := false
 	switch {
-	case po.killed:
+	case po.timedOut:
 		crashed = true
 		failures = append(failures, Failure{
 			Side: po.side, Package: po.pkg, Kind: "timeout",
 			Benchmark: firstNonEmpty(crashedIn, stackBenchmark(po.stderr)),
-			Output:    tail("killed by the runner: -test.timeout did not stop it\n"+string(po.stdout)+string(po.stderr), maxFailureOutput),
+			Output: head(fmt.Sprintf("test timed out after %s: stopped with SIGQUIT\n\n%s",
+				po.timeout, benchGoroutine(po.stderr)), maxFailureOutput),
 		})
 	case panicStart(po.stderr) >= 0:
 		crashed = true
@@ -83,9 +86,7 @@ func analyze(po processOutput) (records []benchfmt.Record, failures []Failure) {
 		switch rec := r.Result().(type) {
 		case *benchfmt.Result:
 			res := rec.Clone()
-			// The test binary prints pkg: itself; set it anyway so every
-			// result is attributable even if a benchmark printed over it.
-			res.SetConfig("pkg", po.pkg)
+			setFileConfig(res, "pkg", po.pkg)
 			records = append(records, res)
 		case *benchfmt.SyntaxError:
 			text := ""
@@ -111,6 +112,19 @@ func analyze(po processOutput) (records []benchfmt.Record, failures []Failure) {
 		failures = append(failures, Failure{Side: po.side, Package: po.pkg, Kind: "output", Output: err.Error()})
 	}
 	return records, failures
+}
+
+// setFileConfig sets a file-level config key, which (unlike SetConfig's
+// internal keys) benchfmt.Writer writes out. The test binary prints pkg:
+// itself; setting it anyway keeps every result attributable even if a
+// benchmark printed a "pkg:" line of its own.
+func setFileConfig(r *benchfmt.Result, key, value string) {
+	if r.GetConfig(key) != value {
+		r.SetConfig(key, value)
+	}
+	if i, ok := r.ConfigIndex(key); ok {
+		r.Config[i].File = true
+	}
 }
 
 // cleanLines splits the test binary's stdout into lines the benchfmt reader
@@ -194,6 +208,17 @@ func panicStart(stderr []byte) int {
 // benchFrame matches a stack frame of a benchmark function: the first is
 // the benchmark that was running (even in a timeout's goroutine dump).
 var benchFrame = regexp.MustCompile(`\.(Benchmark[\p{L}\p{N}_]*)[.(]`)
+
+// benchGoroutine is the goroutine of a stack dump that runs a benchmark:
+// the one that matters among dozens. Without one, the whole dump.
+func benchGoroutine(dump []byte) string {
+	for _, g := range bytes.Split(dump, []byte("\n\n")) {
+		if benchFrame.Match(g) {
+			return string(g)
+		}
+	}
+	return string(dump)
+}
 
 func stackBenchmark(stack []byte) string {
 	if m := benchFrame.FindSubmatch(stack); m != nil {

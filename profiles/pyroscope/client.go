@@ -3,6 +3,7 @@ package pyroscope
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -300,7 +301,7 @@ func (c *Client) explain(err error, q Query) error {
 	code := connect.CodeOf(err)
 	msg := err.Error()
 	if ce := new(connect.Error); errors.As(err, &ce) {
-		msg = ce.Message()
+		msg = serverMessage(ce.Message())
 	}
 	switch {
 	case errors.As(err, &dnserr):
@@ -313,7 +314,7 @@ func (c *Client) explain(err error, q Query) error {
 		return fmt.Errorf("%w: %s %s: %s (check %s/%s and %s)", ErrUnauthorized, what, c.server, msg, EnvBasicAuthUser, EnvBasicAuthPassword, EnvTenantID)
 	case code == connect.CodeUnimplemented:
 		return fmt.Errorf("%w: %s %s: %s (is this the Pyroscope server's address, with no path?)", ErrNotPyroscope, what, c.server, msg)
-	case code == connect.CodeInvalidArgument && strings.Contains(msg, "query length"):
+	case code == connect.CodeInvalidArgument && (strings.Contains(msg, "max_query_length") || strings.Contains(msg, "query time range")):
 		return fmt.Errorf("%w: %s %s: %s (use a shorter --since, or raise the server's -querier.max-query-length)", ErrWindowTooLong, what, c.server, msg)
 	case code == connect.CodeInvalidArgument && (strings.Contains(msg, "parse error") || strings.Contains(msg, "selector") || strings.Contains(msg, "unexpected")):
 		return fmt.Errorf("%w %q: %s %s: %s", ErrBadSelector, q.Selector, what, c.server, msg)
@@ -321,4 +322,16 @@ func (c *Client) explain(err error, q Query) error {
 		return fmt.Errorf("%w: %s %s: %s (%d attempts)", ErrUnreachable, what, c.server, msg, c.cfg.Retries+1)
 	}
 	return fmt.Errorf("%s %s: %v", what, c.server, err)
+}
+
+// serverMessage extracts the message of an error body the server sent as
+// JSON that the connect client did not decode ({"code":…,"message":…}).
+func serverMessage(m string) string {
+	var body struct {
+		Message string `json:"message"`
+	}
+	if strings.HasPrefix(m, "{") && json.Unmarshal([]byte(m), &body) == nil && body.Message != "" {
+		return body.Message
+	}
+	return m
 }

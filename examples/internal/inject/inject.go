@@ -44,12 +44,15 @@ var Allocs string
 // "jsonenc"); empty means every site. Set with -X.
 var Sites string
 
-// config is the parsed knob, fixed after init.
-var config struct {
+// settings is the parsed knob.
+type settings struct {
 	work   float64 // fraction: 0.05 for Work=5
 	allocs int
 	sites  map[string]bool // nil: every site
 }
+
+// config is the knob in effect, fixed after init.
+var config settings
 
 func init() {
 	if err := parse(Work, Allocs, Sites); err != nil {
@@ -63,8 +66,7 @@ func init() {
 // parse validates the -X values and replaces config with them.
 func parse(work, allocs, sites string) error {
 	const pkg = "github.com/perfslo/perfslo/examples/internal/inject"
-	var c = config
-	c.work, c.allocs, c.sites = 0, 0, nil
+	var c settings
 	if s := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(work), "%")); s != "" {
 		pct, err := strconv.ParseFloat(s, 64)
 		if err != nil || pct < 0 || pct > 10000 {

@@ -1,0 +1,253 @@
+package budgets
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+	"golang.org/x/mod/modfile"
+)
+
+// The keys of each mapping, in the order the documentation lists them.
+var (
+	topKeys     = []string{"version", "run", "tolerance", "budgets", "staging"}
+	runKeys     = []string{"packages", "bench", "count", "benchtime", "cpu"}
+	budgetKeys  = []string{"benchmark", "package", "operation", "dataset", "limits", "tolerance", "profile"}
+	profileKeys = []string{"cpu-share", "allocs/op", "B/op"}
+	stagingKeys = []string{"service", "budgets"}
+	stageBudKey = []string{"function", "cpu-share", "allocs/s"}
+)
+
+// Default is the configuration without a perfslo.yaml: every package, every
+// benchmark, 10 samples of 100ms on one CPU, default tolerances, no budgets.
+// It lets `perfslo gate` run on any module in one command.
+func Default() *Config {
+	return &Config{
+		Version: Version,
+		Run: Run{
+			Packages:  []string{"./..."},
+			Bench:     ".",
+			Count:     10,
+			Benchtime: "100ms",
+			CPU:       1,
+		},
+		Tolerance: map[string]float64{},
+	}
+}
+
+// Load reads and parses a config file, and sets Module from the nearest
+// go.mod at or above it. A missing file is an error wrapping
+// fs.ErrNotExist that names the path, so a caller can fall back to Default.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("perfslo config: %w", err)
+	}
+	cfg, err := Parse(path, data)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Module = findModule(filepath.Dir(path))
+	return cfg, nil
+}
+
+// findModule returns the module path of the go.mod at or above dir, or "".
+func findModule(dir string) string {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return ""
+	}
+	for {
+		if data, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil {
+			return modfile.ModulePath(data)
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}
+
+// Parse reads a perfslo.yaml. file names it in errors. On failure it
+// returns every problem found, each an *Error, sorted by position and
+// joined with errors.Join (Errors splits them again).
+func Parse(file string, data []byte) (cfg *Config, err error) {
+	errs := &errorList{file: file}
+	f, err := parseYAML(data)
+	if err != nil {
+		var yerr yaml.Error
+		if errors.As(err, &yerr) && yerr.GetToken() != nil && yerr.GetToken().Position != nil {
+			p := yerr.GetToken().Position
+			errs.add(p.Line, p.Column, "invalid YAML: %s", yerr.GetMessage())
+		} else {
+			errs.add(0, 0, "invalid YAML: %v", err)
+		}
+		return nil, errs.err()
+	}
+	var body ast.Node
+	for _, d := range f.Docs {
+		if d == nil || d.Body == nil {
+			continue
+		}
+		if body != nil {
+			line, col := pos(d.Body)
+			errs.add(line, col, "a second YAML document; perfslo.yaml holds one")
+			break
+		}
+		body = d.Body
+	}
+	cfg = Default()
+	cfg.File = file
+	cfg.Version = 0
+	if body == nil {
+		errs.add(1, 1, "empty config; it starts with \"version: %d\"", Version)
+		return nil, errs.err()
+	}
+	r := newReader(data, errs, body)
+	r.config(body, cfg)
+	if err := errs.err(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// parseYAML guards against a parser panic on hostile input: a config
+// problem must never surface as a Go stack trace.
+func parseYAML(data []byte) (f *ast.File, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			f, err = nil, fmt.Errorf("YAML parser failed: %v", p)
+		}
+	}()
+	return parser.ParseBytes(data, 0)
+}
+
+func (r *reader) config(body ast.Node, cfg *Config) {
+	fs, ok := r.strict(body, "perfslo.yaml", topKeys...)
+	if !ok {
+		return
+	}
+	if f, ok := fs["version"]; !ok {
+		r.errorf(body, "missing \"version: %d\" (the config schema version)", Version)
+	} else if v, ok := r.integer(f.value, "version"); ok {
+		if v != Version {
+			r.errorf(f.value, "unsupported version %d; this perfslo reads version %d", v, Version)
+		}
+		cfg.Version = v
+	}
+	if f, ok := fs["run"]; ok {
+		r.run(f.value, &cfg.Run)
+	}
+	if f, ok := fs["tolerance"]; ok {
+		cfg.Tolerance = r.tolerances(f.value, "tolerance")
+	}
+	if f, ok := fs["budgets"]; ok {
+		items, _ := r.sequence(f.value, "budgets")
+		for _, item := range items {
+			if b, ok := r.budget(item); ok {
+				cfg.Budgets = append(cfg.Budgets, b)
+			}
+		}
+	}
+	if f, ok := fs["staging"]; ok {
+		cfg.Staging = r.staging(f.value)
+	}
+}
+
+func (r *reader) run(n ast.Node, run *Run) {
+	fs, _ := r.strict(n, "run", runKeys...)
+	if f, ok := fs["packages"]; ok {
+		items, _ := r.sequence(f.value, "run.packages")
+		var pkgs []string
+		for _, item := range items {
+			if s, ok := r.text(item, "run.packages"); ok {
+				pkgs = append(pkgs, strings.TrimSpace(s))
+			}
+		}
+		if len(pkgs) == 0 && len(items) == 0 {
+			r.errorf(f.value, "run.packages: list at least one package pattern, such as ./...")
+		}
+		run.Packages = pkgs
+	}
+	if f, ok := fs["bench"]; ok {
+		if s, ok := r.text(f.value, "run.bench"); ok {
+			if msg := checkBenchRegexp(s); msg != "" {
+				r.errorf(f.value, "%s", msg)
+			}
+			run.Bench = s
+		}
+	}
+	if f, ok := fs["count"]; ok {
+		if v, ok := r.integer(f.value, "run.count"); ok {
+			if v < 2 {
+				r.errorf(f.value, "run.count %d: need at least 2 samples per side to compare (10 is the default)", v)
+			}
+			run.Count = v
+		}
+	}
+	if f, ok := fs["benchtime"]; ok {
+		if s, ok := r.text(f.value, "run.benchtime"); ok {
+			if msg := checkBenchtime(strings.TrimSpace(s)); msg != "" {
+				r.errorf(f.value, "run.%s", msg)
+			}
+			run.Benchtime = strings.TrimSpace(s)
+		}
+	}
+	if f, ok := fs["cpu"]; ok {
+		if v, ok := r.integer(f.value, "run.cpu"); ok {
+			if v < 1 {
+				r.errorf(f.value, "run.cpu %d: GOMAXPROCS must be at least 1", v)
+			}
+			run.CPU = v
+		}
+	}
+}
+
+// unit reads a unit key, reports nonsense, and returns it tidied.
+func (r *reader) unit(f field) (string, bool) {
+	if msg := checkUnit(f.key); msg != "" {
+		r.errorf(f.keyN, "%s", msg)
+		return "", false
+	}
+	_, tidied := TidyUnit(f.key)
+	if msg := checkUnit(tidied); msg != "" {
+		r.errorf(f.keyN, "%s", msg)
+		return "", false
+	}
+	return tidied, true
+}
+
+// tolerances reads a unit → percentage mapping.
+func (r *reader) tolerances(n ast.Node, what string) map[string]float64 {
+	fs, _ := r.fields(n, what)
+	out := map[string]float64{}
+	seen := map[string]string{}
+	for _, f := range fs {
+		unit, ok := r.unit(f)
+		if !ok {
+			continue
+		}
+		if prev, dup := seen[unit]; dup {
+			r.errorf(f.keyN, "%s: %s repeats %s (both are %s)", what, f.key, prev, unit)
+			continue
+		}
+		seen[unit] = f.key
+		s, ok := r.scalar(f.value, what+" "+f.key)
+		if !ok {
+			continue
+		}
+		v, msg := parsePercent(s)
+		if msg != "" {
+			r.errorf(f.value, "%s %s: %s", what, f.key, msg)
+			continue
+		}
+		out[unit] = v
+	}
+	return out
+}

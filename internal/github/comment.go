@@ -1,0 +1,85 @@
+package github
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	gh "github.com/google/go-github/v62/github"
+)
+
+// Marker is the hidden HTML comment that identifies a gate's comment. name
+// is the gate's name; characters that could end the HTML comment are
+// replaced, so no gate name can break out of it.
+func Marker(name string) string {
+	if name == "" {
+		name = "default"
+	}
+	return "<!-- perfslo:gate=" + markerUnsafe.ReplaceAllString(name, "_") + " -->"
+}
+
+var markerUnsafe = regexp.MustCompile(`[^A-Za-z0-9._/:@+-]`)
+
+// commentsPerPage is GitHub's largest page: fewest calls on long threads.
+const commentsPerPage = 100
+
+// FindComment returns the pull request's comment that starts with marker,
+// searching every page; nil when there is none. When several do (two jobs
+// raced), the oldest wins, so the comment stays where it first appeared.
+func (c *Client) FindComment(ctx context.Context, pr int, marker string) (*gh.IssueComment, error) {
+	opt := &gh.IssueListCommentsOptions{ListOptions: gh.ListOptions{PerPage: commentsPerPage}}
+	for {
+		comments, resp, err := c.gh.Issues.ListComments(ctx, c.owner, c.repo, pr, opt)
+		if err != nil {
+			return nil, c.explain(err, fmt.Sprintf("list the comments of pull request #%d", pr), permRead, c.retry.Now())
+		}
+		for _, cm := range comments {
+			// A comment that merely quotes the marker is a person's, not ours.
+			if strings.HasPrefix(strings.TrimSpace(cm.GetBody()), marker) {
+				return cm, nil
+			}
+		}
+		if resp.NextPage == 0 {
+			return nil, nil
+		}
+		opt.Page = resp.NextPage
+	}
+}
+
+// UpsertComment makes body the pull request's comment for marker: it edits
+// the existing one in place, or creates it. body must start with marker.
+// It returns the comment and whether it was created.
+func (c *Client) UpsertComment(ctx context.Context, pr int, marker, body string) (*gh.IssueComment, bool, error) {
+	if !strings.HasPrefix(body, marker) {
+		return nil, false, fmt.Errorf("comment body does not start with its marker %q", marker)
+	}
+	what := fmt.Sprintf("comment on pull request #%d", pr)
+	for attempt := 1; ; attempt++ {
+		old, err := c.FindComment(ctx, pr, marker)
+		if err != nil {
+			return nil, false, err
+		}
+		if old != nil {
+			cm, _, err := c.gh.Issues.EditComment(ctx, c.owner, c.repo, old.GetID(), &gh.IssueComment{Body: &body})
+			if err != nil {
+				return nil, false, c.explain(err, fmt.Sprintf("edit comment %d on pull request #%d", old.GetID(), pr), permComment, c.retry.Now())
+			}
+			return cm, false, nil
+		}
+		// A 5xx on create may hide a comment that was made: look again
+		// before creating, rather than let the transport repeat the POST.
+		cm, _, err := c.gh.Issues.CreateComment(withoutRetry5xx(ctx), c.owner, c.repo, pr, &gh.IssueComment{Body: &body})
+		if err == nil {
+			return cm, true, nil
+		}
+		var er *gh.ErrorResponse
+		if !errors.As(err, &er) || er.Response == nil || er.Response.StatusCode < 500 || attempt >= c.retry.Attempts {
+			return nil, false, c.explain(err, what, permComment, c.retry.Now())
+		}
+		if err := c.retry.Sleep(ctx, c.retry.backoff(attempt)); err != nil {
+			return nil, false, err
+		}
+	}
+}

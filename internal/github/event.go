@@ -1,0 +1,135 @@
+package github
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	gh "github.com/google/go-github/v62/github"
+)
+
+// Event is what perfslo needs from the workflow's triggering event.
+type Event struct {
+	// Name is the event's name (GITHUB_EVENT_NAME): "pull_request",
+	// "workflow_run", "push", ...
+	Name string
+	// PR is the pull request number; 0 when the event names none.
+	PR int
+	// HeadSHA is the commit the check run belongs on: the pull request's
+	// head, not the merge commit GITHUB_SHA names on pull_request.
+	HeadSHA string
+	// FromArtifact is true when PR came from an artifact, not from GitHub:
+	// it must be checked against HeadSHA before it is trusted.
+	FromArtifact bool
+}
+
+// ReadEvent reads the event payload at path (GITHUB_EVENT_PATH). name is
+// GITHUB_EVENT_NAME; when empty it is guessed from the payload. prFile, when
+// not empty, holds the pull request number for a workflow_run event whose
+// payload lists no pull request (always so for forks).
+func ReadEvent(path, name, prFile string) (*Event, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("event payload: %v", err)
+	}
+	if name == "" {
+		name, err = guessEventName(data)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", path, err)
+		}
+	}
+	ev := &Event{Name: name}
+	switch name {
+	case "pull_request", "pull_request_target":
+		var p gh.PullRequestEvent
+		if err := json.Unmarshal(data, &p); err != nil {
+			return nil, fmt.Errorf("%s: not a %s payload: %v", path, name, err)
+		}
+		ev.PR = p.GetNumber()
+		if ev.PR == 0 {
+			ev.PR = p.GetPullRequest().GetNumber()
+		}
+		ev.HeadSHA = p.GetPullRequest().GetHead().GetSHA()
+		if ev.PR == 0 || ev.HeadSHA == "" {
+			return nil, fmt.Errorf("%s: %s payload without pull_request.number and pull_request.head.sha", path, name)
+		}
+	case "workflow_run":
+		var p gh.WorkflowRunEvent
+		if err := json.Unmarshal(data, &p); err != nil {
+			return nil, fmt.Errorf("%s: not a workflow_run payload: %v", path, err)
+		}
+		run := p.GetWorkflowRun()
+		ev.HeadSHA = run.GetHeadSHA()
+		if ev.HeadSHA == "" {
+			return nil, fmt.Errorf("%s: workflow_run payload without workflow_run.head_sha", path)
+		}
+		// GitHub fills pull_requests only for pull requests from the same
+		// repository; trust it when it names exactly one.
+		for _, pr := range run.PullRequests {
+			if pr.GetHead().GetSHA() == ev.HeadSHA || len(run.PullRequests) == 1 {
+				ev.PR = pr.GetNumber()
+				break
+			}
+		}
+		if ev.PR == 0 && prFile != "" {
+			n, err := ReadPRNumber(prFile)
+			if err != nil {
+				return nil, err
+			}
+			ev.PR, ev.FromArtifact = n, true
+		}
+	default:
+		var p struct {
+			After string `json:"after"`
+		}
+		_ = json.Unmarshal(data, &p)
+		ev.HeadSHA = p.After
+	}
+	return ev, nil
+}
+
+// guessEventName recognises the payloads perfslo reads when
+// GITHUB_EVENT_NAME is not set (a local run).
+func guessEventName(data []byte) (string, error) {
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(data, &keys); err != nil {
+		return "", fmt.Errorf("event payload is not a JSON object: %v", err)
+	}
+	switch {
+	case keys["workflow_run"] != nil:
+		return "workflow_run", nil
+	case keys["pull_request"] != nil:
+		return "pull_request", nil
+	}
+	return "push", nil
+}
+
+// ReadPRNumber reads a pull request number written by the measuring
+// workflow (`echo ${{ github.event.number }} > pr_number`). The file comes
+// from a possibly hostile pull request, so anything but a positive decimal
+// number is rejected.
+func ReadPRNumber(path string) (int, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, fmt.Errorf("pull request number: %v", err)
+	}
+	s := strings.TrimSpace(string(data))
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 || len(s) > 10 {
+		return 0, fmt.Errorf("%s:1: want a pull request number (a positive integer), found %q", path, truncate(s, 40))
+	}
+	return n, nil
+}
+
+func truncate(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
+}
+
+// errNoPR says the event names no pull request: nothing to comment on.
+var errNoPR = errors.New("the event names no pull request")

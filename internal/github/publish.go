@@ -1,0 +1,179 @@
+package github
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	gh "github.com/google/go-github/v62/github"
+
+	"github.com/perfslo/perfslo/gate"
+)
+
+// CommentMax is GitHub's limit on a comment body (characters).
+const CommentMax = 65536
+
+// Options says what to publish and where.
+type Options struct {
+	Report *gate.Report
+	// Name is the gate's name: one comment and one check run per name, so
+	// a monorepo's gates do not overwrite each other. "" is "default".
+	Name string
+	// Event is the triggering event (ReadEvent).
+	Event *Event
+	// Locator places rows for annotations; nil places only rows whose
+	// report carries a source location.
+	Locator *Locator
+	// NoComment and NoCheck skip one of the two.
+	NoComment, NoCheck bool
+}
+
+// Result is what was published.
+type Result struct {
+	Comment        *gh.IssueComment
+	CommentCreated bool
+	CheckRun       *gh.CheckRun
+	Annotations    int
+	// Warnings are things the user should know that did not stop anything.
+	Warnings []string
+}
+
+// CommentTitle heads the comment and names the check run.
+func CommentTitle(name string) string {
+	if name == "" || name == "default" {
+		return "perfslo"
+	}
+	return "perfslo: " + name
+}
+
+// CommentMarkdown is the comment body for r: the marker, then the report,
+// capped at GitHub's comment limit.
+func CommentMarkdown(r *gate.Report, name string) string {
+	return gate.RenderMarkdown(r, gate.MarkdownOptions{
+		MaxLen: CommentMax,
+		Marker: Marker(name),
+		Title:  CommentTitle(name),
+	})
+}
+
+// SummaryMarkdown is the job summary for r: everything, up to the summary's
+// own 1 MiB limit.
+func SummaryMarkdown(r *gate.Report, name string) string {
+	return gate.RenderMarkdown(r, gate.MarkdownOptions{
+		MaxLen:        stepSummaryMax,
+		Title:         CommentTitle(name),
+		TruncatedNote: "✂️ **Truncated** at the job summary's 1 MiB limit: the report artifact (report.json) has every row.",
+	})
+}
+
+// Publish posts the sticky comment and the check run for opt.Report. Both
+// are attempted even when one fails; the error then joins both causes.
+func (c *Client) Publish(ctx context.Context, opt Options) (*Result, error) {
+	r, ev := opt.Report, opt.Event
+	if r == nil || ev == nil {
+		return nil, errors.New("publish: a report and an event are required")
+	}
+	res := &Result{}
+	var errs []error
+
+	if ev.PR != 0 && ev.FromArtifact {
+		// The number came from a pull request's artifact, which its author
+		// controls: post only if that pull request is the one the run built.
+		if err := c.verifyPR(ctx, ev); err != nil {
+			return nil, err
+		}
+	}
+	if !opt.NoComment {
+		if ev.PR == 0 {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("no comment: the %s event names no pull request (for workflow_run, pass the PR number file with --pr-file)", ev.Name))
+		} else {
+			cm, created, err := c.UpsertComment(ctx, ev.PR, Marker(opt.Name), CommentMarkdown(r, opt.Name))
+			if err != nil {
+				errs = append(errs, err)
+			}
+			res.Comment, res.CommentCreated = cm, created
+		}
+	}
+	if !opt.NoCheck {
+		if ev.HeadSHA == "" {
+			res.Warnings = append(res.Warnings, "no check run: the event names no head commit")
+		} else {
+			loc := opt.Locator
+			if loc == nil {
+				loc = &Locator{}
+			}
+			notes, unplaced := Annotations(r, loc.Locate)
+			if len(unplaced) > 0 {
+				res.Warnings = append(res.Warnings, fmt.Sprintf("no annotation for %d row(s) without a source location (%s): run perfslo comment in a checkout, or let the gate record Row.source",
+					len(unplaced), strings.Join(firstN(unplaced, 3), ", ")))
+			}
+			summary := gate.RenderMarkdown(r, gate.MarkdownOptions{MaxLen: checkSummaryMax})
+			cr, err := c.PublishCheckRun(ctx, CheckRun{
+				Name:        CommentTitle(opt.Name),
+				HeadSHA:     ev.HeadSHA,
+				Conclusion:  Conclusion(r),
+				Title:       checkTitle(r),
+				Summary:     summary,
+				Annotations: notes,
+				ExternalID:  "perfslo:" + nameOrDefault(opt.Name),
+			})
+			if err != nil {
+				errs = append(errs, err)
+			}
+			res.CheckRun, res.Annotations = cr, len(notes)
+		}
+	}
+	return res, c.scrub(errors.Join(errs...))
+}
+
+// verifyPR checks that the pull request ev names has ev.HeadSHA as its head.
+func (c *Client) verifyPR(ctx context.Context, ev *Event) error {
+	pr, _, err := c.gh.PullRequests.Get(ctx, c.owner, c.repo, ev.PR)
+	if err != nil {
+		return c.explain(err, fmt.Sprintf("read pull request #%d to check the artifact's PR number", ev.PR), permRead, c.retry.Now())
+	}
+	if got := pr.GetHead().GetSHA(); got != ev.HeadSHA {
+		return fmt.Errorf("the artifact names pull request #%d, whose head is %s, but the workflow run measured %s: refusing to post (a newer push, or an artifact that lies about its PR)",
+			ev.PR, shortSHA(got), shortSHA(ev.HeadSHA))
+	}
+	return nil
+}
+
+// checkTitle is the check run's one-line title.
+func checkTitle(r *gate.Report) string {
+	count := map[gate.RowVerdict]int{}
+	for i := range r.Results {
+		count[r.Results[i].Verdict]++
+	}
+	var parts []string
+	add := func(n int, what string) {
+		if n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, what))
+		}
+	}
+	add(count[gate.Regression], "regressed")
+	add(count[gate.Violation], "over budget")
+	add(len(r.Failures), "did not run")
+	add(count[gate.Unmeasurable], "not judged")
+	add(count[gate.Improvement], "improved")
+	add(count[gate.RowPass], "passed")
+	if len(parts) == 0 {
+		return "no benchmarks compared"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func nameOrDefault(n string) string {
+	if n == "" {
+		return "default"
+	}
+	return n
+}
+
+func firstN(s []string, n int) []string {
+	if len(s) > n {
+		return append(s[:n:n], "…")
+	}
+	return s
+}

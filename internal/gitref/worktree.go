@@ -1,0 +1,95 @@
+package gitref
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// cleanupTimeout bounds removing a worktree. Cleanup runs with a context of
+// its own, because it must work after the caller's context was cancelled.
+const cleanupTimeout = time.Minute
+
+// Worktree checks ref out, detached, into a new temporary directory.
+// cleanup removes the worktree and its administrative files; it is never nil,
+// is safe to call more than once and on error paths, and must be called.
+//
+// Hooks are disabled for the checkout: a user's post-checkout hook belongs to
+// their working tree, not to a throwaway copy, and may be slow or interactive.
+func Worktree(ctx context.Context, repo, ref string) (dir string, commit string, cleanup func() error, err error) {
+	noop := func() error { return nil }
+	commit, err = git(ctx, repo, "rev-parse", "--verify", "--quiet", "--end-of-options", ref+"^{commit}")
+	if err != nil {
+		if ctx.Err() != nil {
+			return "", "", noop, ctx.Err()
+		}
+		return "", "", noop, fmt.Errorf("base ref %q not found in %s", ref, repo)
+	}
+	parent, err := os.MkdirTemp("", "perfslo-base-")
+	if err != nil {
+		return "", "", noop, err
+	}
+	// git worktree add wants to create the directory itself.
+	dir = filepath.Join(parent, "src")
+
+	var once sync.Once
+	var cleanupErr error
+	cleanup = func() error {
+		once.Do(func() {
+			cctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
+			defer cancel()
+			var errs []error
+			if _, err := os.Stat(dir); err == nil {
+				if _, err := git(cctx, repo, "worktree", "remove", "--force", dir); err != nil {
+					errs = append(errs, err)
+				}
+			}
+			// Prune even if removal failed or the directory is gone, so
+			// no stale entry stays in `git worktree list`.
+			if err := os.RemoveAll(parent); err != nil {
+				errs = append(errs, err)
+			}
+			if _, err := git(cctx, repo, "worktree", "prune"); err != nil {
+				errs = append(errs, err)
+			}
+			if len(errs) > 0 {
+				cleanupErr = fmt.Errorf("removing base worktree %s: %w", dir, errors.Join(errs...))
+			}
+		})
+		return cleanupErr
+	}
+
+	if _, err := git(ctx, repo, "-c", "core.hooksPath="+os.DevNull, "worktree", "add", "--detach", "--quiet", dir, commit); err != nil {
+		cleanErr := cleanup()
+		if ctx.Err() != nil {
+			return "", "", noop, errors.Join(ctx.Err(), cleanErr)
+		}
+		return "", "", noop, errors.Join(fmt.Errorf("checking out %s (%.12s): %w", ref, commit, err), cleanErr)
+	}
+	return dir, commit, cleanup, nil
+}
+
+// InWorktree maps a directory of the user's checkout (a module, perhaps in a
+// subdirectory of the repository) to the same place in a worktree of the same
+// repository.
+func InWorktree(repoRoot, dir, worktree string) (string, error) {
+	// git reports the root with symlinks resolved; the user's directory
+	// may not be (macOS /tmp, symlinked home directories).
+	realRoot, err := filepath.EvalSymlinks(repoRoot)
+	if err != nil {
+		return "", err
+	}
+	realDir, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return "", err
+	}
+	rel, err := filepath.Rel(realRoot, realDir)
+	if err != nil || !filepath.IsLocal(rel) && rel != "." {
+		return "", fmt.Errorf("%s is not inside the repository %s", dir, repoRoot)
+	}
+	return filepath.Join(worktree, rel), nil
+}
