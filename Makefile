@@ -20,10 +20,11 @@ all: build
 build:
 	$(GO) build -o $(PERFSLO) ./cmd/perfslo
 
-# The gate on examples/: head is the working tree, base the merge-base with
-# the default branch (HEAD on a fresh clone: an A/A run that must pass).
+# The gate on examples/: head is the working tree, base its HEAD commit (built
+# in a temporary worktree). On a clean checkout that is an A/A run: the
+# budgets and their headroom are judged, and nothing may regress.
 bench-gate: build
-	cd examples && $(PERFSLO) gate --markdown $(BIN)/bench-gate.md --json $(BIN)/bench-gate.json
+	cd examples && $(PERFSLO) gate --base HEAD --markdown $(BIN)/bench-gate.md --json $(BIN)/bench-gate.json
 
 test: lint test-go test-examples fuzz
 

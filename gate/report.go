@@ -220,7 +220,8 @@ type Failure struct {
 	Package   string `json:"package"`
 	Benchmark string `json:"benchmark,omitempty"`
 	Side      string `json:"side"` // "base" or "head"
-	// Kind is "build", "fail", "panic", "timeout" or "missing".
+	// Kind is "fail" (--- FAIL), "panic" (including fatal errors), "timeout",
+	// "exit" (non-zero exit without either) or "output" (unparsable output).
 	Kind   string `json:"kind"`
 	Output string `json:"output"`
 }

@@ -86,6 +86,16 @@ type profileInput struct {
 	BaseRef      string // base commit when known
 }
 
+// confirmInput is what re-measuring flagged rows needs from a gate run.
+type confirmInput struct {
+	Plan    run.Plan     // the timing plan; Plan.Base is nil with a stored baseline
+	Rounds  int          // extra interleaved rounds for each flagged benchmark
+	Outcome *run.Outcome // the first pass
+	Base    *gate.Side   // the first pass's samples
+	Head    *gate.Side
+	Options gate.Options
+}
+
 func runGate(ctx context.Context, env *environment, args []string) (int, error) {
 	fs := newFlagSet("gate", "gate [--config perfslo.yaml] [--base REF | --baseline NAME] [--json F] [--markdown F] [flags]", env.stderr)
 	var out reportOutputs
@@ -96,6 +106,7 @@ func runGate(ctx context.Context, env *environment, args []string) (int, error) 
 	storeSpec := fs.String("store", "", "baseline store: a directory (default .perfslo in the module) or git:BRANCH")
 	profilesDir := fs.String("profiles", "", "keep profiles in `dir` (default .perfslo/profiles/<time> in the module)")
 	noProfiles := fs.Bool("no-profiles", false, "skip the profiling rounds that explain regressions")
+	confirmRounds := fs.Int("confirm", -1, "extra interleaved rounds that re-measure rows flagged in the first pass before the verdict is final (default: the count; 0 disables)")
 	rf := registerRunFlags(fs)
 	stats := registerStatsFlags(fs)
 	pos, err := parseInterspersed(fs, args)
@@ -225,6 +236,15 @@ func runGate(ctx context.Context, env *environment, args []string) (int, error) 
 	opt := stats.options(cfg)
 	opt.Settings = gate.Settings{Count: cfg.Run.Count, Benchtime: cfg.Run.Benchtime, CPU: cfg.Run.CPU, Interleaved: plan.Base != nil, Config: cfg.File}
 	rep := gate.Compare(baseSide, headSide, opt)
+	if rounds := *confirmRounds; rounds != 0 {
+		if rounds < 0 {
+			rounds = cfg.Run.Count
+		}
+		rep, err = confirmFlagged(ctx, env, confirmInput{Plan: plan, Rounds: rounds, Outcome: outcome, Base: baseSide, Head: headSide, Options: opt}, rep)
+		if err != nil {
+			return exitUndecided, fmt.Errorf("confirming flagged rows: %w", err)
+		}
+	}
 	rep.Warnings = append(rep.Warnings, warnings...)
 	rep.Warnings = append(rep.Warnings, outcome.LoadWarnings(runtime.NumCPU())...)
 	for _, f := range outcome.Failures {

@@ -121,7 +121,7 @@ func Interleave(ctx context.Context, p Plan) (*Outcome, error) {
 		SideBase: benchfmt.NewWriter(&texts[0]),
 		SideHead: benchfmt.NewWriter(&texts[1]),
 	}
-	seen := map[Failure]int{} // failure key (no output) -> index in out.Failures
+	seen := map[Failure]bool{} // failures already listed, keyed without their output
 	crashed := map[string]bool{}
 	done := 0
 
@@ -178,7 +178,7 @@ func Interleave(ctx context.Context, p Plan) (*Outcome, error) {
 						f.Output += fmt.Sprintf("\n[perfslo: %s of %s not rerun in %s after this %s in round 1]",
 							side, pkg.ImportPath, later, f.Kind)
 					}
-					seen[k] = len(out.Failures)
+					seen[k] = true
 					out.Failures = append(out.Failures, f)
 				}
 			}

@@ -1,12 +1,11 @@
 // Package pyroscope is perfslo's staging side: the macro half of the gate.
 //
-// It has three parts, one concept per file:
+// It has three parts:
 //
-//   - The agent (agent.go): a thin layer over github.com/grafana/pyroscope-go
-//     that a service starts with one call. It reads the usual PYROSCOPE_*
-//     environment and tags every profile with the service version, the
-//     commit, the Go version and the environment, so a staging profile can be
-//     selected by the commit a pull request is about.
+//   - The agent lives in package agent, apart, so that a service that starts
+//     it links github.com/grafana/pyroscope-go and none of the query client's
+//     or the gate's dependencies. It tags every profile with the commit, so a
+//     staging profile can be selected by the commit a pull request is about.
 //   - The query client (client.go): merged pprof profiles for a service,
 //     profile type, label selector and time window, fetched through the
 //     official Pyroscope API client (SelectMergeProfile), with auth, tenant,

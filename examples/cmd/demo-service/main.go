@@ -32,7 +32,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/perfslo/perfslo/profiles/pyroscope"
+	"github.com/perfslo/perfslo/profiles/pyroscope/agent"
 )
 
 func main() {
@@ -40,10 +40,10 @@ func main() {
 	log.SetPrefix("demo-service: ")
 	var (
 		listen      = flag.String("listen", "127.0.0.1:0", "serve on `addr` (loopback by default)")
-		agent       = flag.String("agent", "auto", "Pyroscope agent: on, off, or auto (on when "+pyroscope.EnvServerAddress+" is set)")
+		agentFlag   = flag.String("agent", "auto", "Pyroscope agent: on, off, or auto (on when "+agent.EnvServerAddress+" is set)")
 		commit      = flag.String("commit", "", "commit tag of the profiles (default: the binary's vcs.revision)")
 		version     = flag.String("version", "", "service_version tag of the profiles (default: the module version)")
-		env         = flag.String("env", "", "env tag of the profiles (default: $"+pyroscope.EnvEnvironment+")")
+		env         = flag.String("env", "", "env tag of the profiles (default: $"+agent.EnvEnvironment+")")
 		uploadRate  = flag.Duration("upload-rate", 15*time.Second, "how often the agent uploads profiles")
 		load        = flag.String("load", "", "instead of serving, send load to the service at `URL`")
 		duration    = flag.Duration("duration", 0, "with -load: how long to send load (0: until -requests are sent)")
@@ -71,7 +71,7 @@ func main() {
 		return
 	}
 
-	if err := serve(ctx, *listen, *agent, pyroscope.Config{
+	if err := serve(ctx, *listen, *agentFlag, agent.Config{
 		ApplicationName: "demo-service",
 		Commit:          *commit,
 		Version:         *version,
@@ -82,13 +82,13 @@ func main() {
 	}
 }
 
-func serve(ctx context.Context, listen, agent string, cfg pyroscope.Config) error {
-	useAgent := agent == "on" || (agent == "auto" && os.Getenv(pyroscope.EnvServerAddress) != "")
-	if agent != "on" && agent != "off" && agent != "auto" {
-		return fmt.Errorf("-agent %q: want on, off or auto", agent)
+func serve(ctx context.Context, listen, agentMode string, cfg agent.Config) error {
+	useAgent := agentMode == "on" || (agentMode == "auto" && os.Getenv(agent.EnvServerAddress) != "")
+	if agentMode != "on" && agentMode != "off" && agentMode != "auto" {
+		return fmt.Errorf("-agent %q: want on, off or auto", agentMode)
 	}
 	if useAgent {
-		stopAgent, err := pyroscope.Start(ctx, cfg)
+		stopAgent, err := agent.Start(ctx, cfg)
 		if err != nil {
 			return err
 		}

@@ -1,4 +1,21 @@
-package pyroscope
+// Package agent is perfslo's continuous-profiling agent: a thin layer over
+// github.com/grafana/pyroscope-go that a service starts with one call.
+//
+// It reads the usual PYROSCOPE_* environment, so a service needs no
+// configuration code, and tags every profile with service_version, commit,
+// go_version and env, so that perfslo can select a staging profile by the
+// commit a pull request is about.
+//
+// Opinions:
+//
+//   - CPU and heap (allocation and in-use) profiles are on by default: they
+//     cost little. Mutex and block profiles cost on contended services and
+//     are turned on only by giving their sampling rates, which Stop restores.
+//   - Stop uploads what was collected before it returns: a service that exits
+//     right after a deploy-and-test run still leaves its profile behind.
+//   - The package is separate from the query client (package pyroscope) so a
+//     service links pyroscope-go and nothing of perfslo's gate.
+package agent
 
 import (
 	"context"
