@@ -14,6 +14,15 @@
 //     file:line:column, so a typo never silently disables a budget.
 //   - Regression tolerances are relative: a regression fails only when it is
 //     statistically significant and larger than its tolerance.
+//   - Quantities carry units and the units are checked: "10ns" in a sec/op
+//     limit, "10KiB" in a B/op limit; a duration in a B/op limit is an
+//     error, not a silent 1e-9. Bare numbers are in the unit as written.
+//   - Entries match benchmarks by glob and the first match wins; an entry
+//     that matches no benchmark checks nothing, so Unmatched reports it.
+//
+// Parsing walks goccy/go-yaml's AST rather than decoding into structs, so
+// every value keeps its position and all problems are reported at once.
+// Limit expressions use Go's expression syntax, parsed by go/parser.
 package budgets
 
 // Version is the only perfslo.yaml schema version this package reads.
@@ -54,7 +63,10 @@ type Run struct {
 type Budget struct {
 	// Benchmark is an exact benchmark name or a glob (path.Match syntax,
 	// applied to the full name including sub-benchmarks, e.g.
-	// "BenchmarkSum/lines=*"). The "Benchmark" prefix is optional.
+	// "BenchmarkSum/lines=*"). The "Benchmark" prefix is optional. '*'
+	// stops at '/', except that a trailing '*' also covers deeper
+	// sub-benchmarks (see match.go): "BenchmarkSum" is that name only,
+	// "BenchmarkSum/*" its subs, "BenchmarkSum*" both.
 	Benchmark string
 	// Package, when set, restricts the entry to one package: a relative
 	// directory ("./sum") or an import path. Globs allowed.
@@ -75,7 +87,8 @@ type Budget struct {
 }
 
 // Limit is one absolute limit: an expression such as "10ns * lines" or
-// "10KiB + 0.4 * lines", with its position in the file.
+// "10KiB + 0.4 * lines", with its position in the file. Eval gives its value
+// for one benchmark in the tidied unit's base (seconds, bytes, counts).
 type Limit struct {
 	// Source is the expression as written.
 	Source string

@@ -30,7 +30,6 @@ import (
 type expr struct{ c *compiled }
 
 type compiled struct {
-	src     string
 	root    ast.Expr
 	fset    *token.FileSet
 	lits    map[int]quantity // rewritten offset → literal as written
@@ -71,7 +70,7 @@ func logOf(f func(float64) float64, x float64) (float64, string) {
 // before tidying). Problems go to errs, located through loc.
 func compile(src, writtenUnit string, loc func(off int) (line, col int), errs *errorList) *compiled {
 	scale, _ := TidyUnit(writtenUnit)
-	c := &compiled{src: src, scale: scale, loc: loc, lits: map[int]quantity{}, paramAt: map[string]int{}}
+	c := &compiled{written: writtenUnit, scale: scale, loc: loc, lits: map[int]quantity{}, paramAt: map[string]int{}}
 	fail := func(off int, format string, args ...any) *compiled {
 		line, col := loc(off)
 		errs.add(line, col, "limit %q: %s", src, fmt.Sprintf(format, args...))

@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-	"runtime"
 )
 
 // FuzzParse: no input makes Parse panic, every failure is located *Errors,
@@ -26,13 +24,6 @@ func FuzzParse(f *testing.F) {
 		f.Add([]byte(tc.src))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		tm := time.AfterFunc(2*time.Second, func() {
-			os.WriteFile("/tmp/hang-input.yaml", data, 0o666)
-			buf := make([]byte, 1<<16)
-			n := runtime.Stack(buf, true)
-			os.WriteFile("/tmp/hang-stack.txt", buf[:n], 0o666)
-		})
-		defer tm.Stop()
 		cfg, err := Parse("fuzz.yaml", data)
 		if err != nil {
 			errs := Errors(err)

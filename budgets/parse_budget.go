@@ -116,7 +116,6 @@ func (r *reader) limits(n ast.Node, b *Budget) map[string]Limit {
 		if c == nil {
 			continue
 		}
-		c.written = f.key
 		out[unit] = Limit{Source: src, Unit: unit, expr: expr{c}, File: r.errs.file, Line: line, Column: col}
 	}
 	return out

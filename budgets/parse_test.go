@@ -2,6 +2,7 @@ package budgets
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -28,6 +29,9 @@ var parseErrorCases = []parseErrorCase{
 	{"second document", "version: 1\n---\nversion: 1\n", `3:1: a second YAML document`},
 	{"top level list", "- version: 1\n", `1:1: perfslo.yaml: expected a mapping (key: value), found a list`},
 	{"unknown alias", "version: 1\nrun: *nope\n", `2:6: unknown alias *nope`},
+	{"merge into itself", "version: 1\nrun: &x\n  <<: *x\n", `3:3: run: merge key (<<) merges a mapping into itself`},
+	{"merge cycle", "version: 1\nrun: &a\n  <<: &b\n    <<: *a\n", `3:3: run: merge key (<<) merges a mapping into itself`},
+	{"alias bomb", aliasBomb(30), `more than 1000 alias expansions`},
 
 	// Version.
 	{"version 2", "version: 2\n", `1:10: unsupported version 2; this perfslo reads version 1`},
@@ -110,6 +114,17 @@ var parseErrorCases = []parseErrorCase{
 	{"staging without service", "version: 1\nstaging:\n  budgets: []\n", `3:3: staging without "service"`},
 	{"staging budget without limit", "version: 1\nstaging:\n  service: x\n  budgets:\n    - function: json\n", `5:7: staging budget for json has no limit`},
 	{"staging share zero", "version: 1\nstaging:\n  service: x\n  budgets:\n    - function: json\n      cpu-share: 0\n", `6:18: staging cpu-share 0 would mean no limit`},
+}
+
+// aliasBomb builds entries that each merge the previous one twice: 2^n
+// expansions if nothing stopped them.
+func aliasBomb(n int) string {
+	var b strings.Builder
+	b.WriteString("version: 1\nbudgets:\n  - &a0 {benchmark: x, tolerance: {sec/op: 1%}}\n")
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "  - &a%d {<<: [*a%d, *a%d]}\n", i, i-1, i-1)
+	}
+	return b.String()
 }
 
 func TestParseErrors(t *testing.T) {

@@ -16,10 +16,19 @@ type reader struct {
 	errs    *errorList
 	lines   []string            // the source, for exact columns inside values
 	anchors map[string]ast.Node // &name → node, for *name and <<: *name
+	// aliases counts alias expansions and merging holds the mappings being
+	// merged: together they stop self-merges and alias bombs, which
+	// would otherwise recurse or blow up exponentially.
+	aliases   int
+	merging   map[ast.Node]bool
+	exhausted bool
 }
 
+// maxAliases bounds alias expansions per file; real configs use a handful.
+const maxAliases = 1000
+
 func newReader(data []byte, errs *errorList, body ast.Node) *reader {
-	r := &reader{errs: errs, lines: strings.Split(string(data), "\n"), anchors: map[string]ast.Node{}}
+	r := &reader{errs: errs, lines: strings.Split(string(data), "\n"), anchors: map[string]ast.Node{}, merging: map[ast.Node]bool{}}
 	ast.Walk(anchorCollector(r.anchors), body)
 	return r
 }
@@ -62,6 +71,13 @@ func (r *reader) resolve(n ast.Node) ast.Node {
 		case *ast.TagNode:
 			n = v.Value
 		case *ast.AliasNode:
+			if r.aliases++; r.aliases > maxAliases {
+				if !r.exhausted {
+					r.exhausted = true
+					r.errorf(v, "more than %d alias expansions; perfslo.yaml does not need that many", maxAliases)
+				}
+				return nil
+			}
 			name := ""
 			if v.Value != nil {
 				name = v.Value.GetToken().Value
@@ -109,10 +125,16 @@ func (r *reader) fields(n ast.Node, what string) ([]field, bool) {
 	seen := map[string]bool{}
 	for _, mv := range values {
 		if _, isMerge := mv.Key.(*ast.MergeKeyNode); isMerge {
+			if r.merging[n] {
+				r.errorf(mv.Key, "%s: merge key (<<) merges a mapping into itself", what)
+				continue
+			}
+			r.merging[n] = true
 			for _, src := range r.mergeSources(mv.Value) {
 				more, _ := r.fields(src, what)
 				merged = append(merged, more...)
 			}
+			delete(r.merging, n)
 			continue
 		}
 		k, ok := r.keyText(mv.Key)

@@ -481,6 +481,21 @@ func attributionSection(r *Report) mdSection {
 				fmt.Fprintf(&b, "\n%s not shown.\n", plural(n, "more function", "more functions"))
 			}
 		}
+		if len(a.Labels) > 0 {
+			b.WriteString("\n| Label | Δ/op | Share | Top function |\n|---|--:|--:|---|\n")
+			ls := a.Labels
+			if len(ls) > maxAttribFuncs {
+				ls = ls[:maxAttribFuncs]
+			}
+			for _, l := range ls {
+				v := l.Value
+				if v == "" {
+					v = "(none)"
+				}
+				fmt.Fprintf(&b, "| %s | %s | %.0f%% | %s |\n", escapeCell(l.Key+"="+v),
+					escapeCell(signedValue(l.Total, a.Unit)), 100*l.Share, escapeCell(l.Top))
+			}
+		}
 		for _, w := range a.Warnings {
 			b.WriteString("\n> ⚠️ " + escapeText(w) + "\n")
 		}

@@ -127,3 +127,29 @@ func TestWilson(t *testing.T) {
 		}
 	}
 }
+
+func TestSaveLoadSaved(t *testing.T) {
+	types := []string{"alloc_objects/count", "alloc_space/bytes"}
+	m := &Measured{Path: "x", Iters: 998, Exact: true, Profile: synth(types, stack{frames: []string{"m.f"}, values: []int64{998, 64 * 998}})}
+	path := t.TempDir() + "/saved.pb.gz"
+	if err := m.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	got, err := LoadSaved(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Iters != 998 || !got.Exact {
+		t.Errorf("LoadSaved: iters %d exact %v", got.Iters, got.Exact)
+	}
+	if v, _ := got.PerOp(TypeAllocSpace); v != 64 {
+		t.Errorf("B/op after a round trip = %v", v)
+	}
+	plain := t.TempDir() + "/plain.pb.gz"
+	if err := WriteFile(plain, m.Profile); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadSaved(plain); err == nil || !strings.Contains(err.Error(), plain+`: no "perfslo-iters:" comment`) {
+		t.Errorf("LoadSaved of a profile without a count: %v", err)
+	}
+}

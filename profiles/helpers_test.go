@@ -102,18 +102,6 @@ func resultOf(t testing.TB, out []byte) *benchfmt.Result {
 	return nil
 }
 
-func nsPerOp(t testing.TB, res *benchfmt.Result) float64 {
-	for _, v := range res.Values {
-		if v.Unit == "sec/op" {
-			return v.Value * 1e9
-		}
-		if v.Unit == "ns/op" {
-			return v.Value
-		}
-	}
-	t.Fatalf("no sec/op in %s", res.Name)
-	return 0
-}
 
 // ownProfiles returns a real CPU profile and a real allocation profile of
 // this test process, gzipped as runtime/pprof writes them: fuzz seeds and

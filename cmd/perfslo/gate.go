@@ -12,6 +12,7 @@ import (
 
 	"github.com/perfslo/perfslo/budgets"
 	"github.com/perfslo/perfslo/gate"
+	"github.com/perfslo/perfslo/internal/github"
 	"github.com/perfslo/perfslo/internal/gitref"
 	"github.com/perfslo/perfslo/internal/run"
 	"github.com/perfslo/perfslo/internal/store"
@@ -281,6 +282,7 @@ func runGate(ctx context.Context, env *environment, args []string) (int, error) 
 		}
 	}
 	gate.Recount(rep)
+	locateBenchmarks(moduleDir, rep)
 
 	code, err := out.emit(env, rep)
 	if err != nil {
@@ -293,6 +295,27 @@ func runGate(ctx context.Context, env *environment, args []string) (int, error) 
 		return exitUndecided, nil
 	}
 	return code, nil
+}
+
+// locateBenchmarks records each benchmark function's file and line
+// (module-relative), so annotations work where the report is read without a
+// checkout, as a fork-safe workflow_run job must be.
+func locateBenchmarks(moduleDir string, rep *gate.Report) {
+	loc := github.NewLocator(moduleDir)
+	loc.Prefix = "" // module-relative; the comment step adds the repository prefix
+	found := map[string]*gate.Location{}
+	for i := range rep.Results {
+		row := &rep.Results[i]
+		key := row.Package + " " + row.Benchmark
+		l, seen := found[key]
+		if !seen {
+			if at, ok := loc.Locate(row); ok {
+				l = &at
+			}
+			found[key] = l
+		}
+		row.Source = l
+	}
 }
 
 // findModule walks up from dir to the directory holding go.mod.

@@ -2,7 +2,6 @@ package github
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -130,6 +129,3 @@ func truncate(s string, n int) string {
 	}
 	return s
 }
-
-// errNoPR says the event names no pull request: nothing to comment on.
-var errNoPR = errors.New("the event names no pull request")

@@ -64,7 +64,7 @@ func run(ctx context.Context, cfg RunConfig, getenv func(string) string, stdout,
 		if err := AppendStepSummary(p, SummaryMarkdown(r, cfg.Name)); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "job summary: appended to %s\n", p)
+		fmt.Fprintf(stderr, "perfslo comment: job summary appended to %s\n", p)
 	}
 	if cfg.MarkdownOnly {
 		_, err := io.WriteString(stdout, CommentMarkdown(r, cfg.Name))

@@ -241,12 +241,24 @@ func (c *Client) Profile(ctx context.Context, q Query) (*profile.Profile, error)
 
 // Services lists the service names with profiles in the window.
 func (c *Client) Services(ctx context.Context, start, end time.Time) ([]string, error) {
+	return c.LabelValues(ctx, ServiceLabel, "", start, end)
+}
+
+// LabelValues lists the values a label takes in the window, in the
+// profiles of service when it is not empty.
+func (c *Client) LabelValues(ctx context.Context, label, service string, start, end time.Time) ([]string, error) {
+	req := &typesv1.LabelValuesRequest{Name: label, Start: start.UnixMilli(), End: end.UnixMilli()}
+	if service != "" {
+		sel, err := LabelSelector(service, "")
+		if err != nil {
+			return nil, err
+		}
+		req.Matchers = []string{sel}
+	}
 	var resp *connect.Response[typesv1.LabelValuesResponse]
 	err := c.retry(ctx, func(ctx context.Context) error {
 		var err error
-		resp, err = c.api.LabelValues(ctx, connect.NewRequest(&typesv1.LabelValuesRequest{
-			Name: ServiceLabel, Start: start.UnixMilli(), End: end.UnixMilli(),
-		}))
+		resp, err = c.api.LabelValues(ctx, connect.NewRequest(req))
 		return err
 	})
 	if err != nil {

@@ -18,7 +18,8 @@ import (
 // sample is exercised when that function appears anywhere in the benchmarks'
 // CPU profiles. Samples with no application frame at all (the scheduler,
 // GC workers, net/http's connection plumbing) are outside: no benchmark of
-// the team's targets them.
+// the team's targets them. A closure counts as exercised when its enclosing
+// function is.
 type Coverage struct {
 	// Samples is the estimated number of staging CPU samples.
 	Samples float64 `json:"samples"`
@@ -82,7 +83,7 @@ func ComputeCoverage(staging *profile.Profile, benchmarks []*profile.Profile) (*
 			continue
 		}
 		app += v
-		if exercised[deepest] {
+		if exercised[deepest] || exercised[enclosing(deepest)] {
 			covered += v
 			cov[deepest] += v
 		} else {
@@ -129,6 +130,29 @@ func (c *Coverage) Summary(n int) string {
 		b.WriteString("; no unbenchmarked application function takes 1% or more")
 	}
 	return b.String()
+}
+
+// enclosing strips the closure suffixes of a function name
+// ("pkg.F.func1.2" → "pkg.F"): a closure runs when its enclosing function
+// does, and a short benchmark profile easily misses a small closure's
+// samples.
+func enclosing(fn string) string {
+	for {
+		i := strings.LastIndexByte(fn, '.')
+		if i < 0 {
+			return fn
+		}
+		last := fn[i+1:]
+		if digits(strings.TrimPrefix(last, "func")) {
+			fn = fn[:i]
+			continue
+		}
+		return fn
+	}
+}
+
+func digits(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == ""
 }
 
 // isApplication reports whether a function belongs to application code

@@ -69,7 +69,7 @@ var routes = []struct {
 	{"/report", 2},
 }
 
-func newHandler() http.Handler {
+func newHandler(reportSize int) http.Handler {
 	d, err := newDatasets()
 	if err != nil {
 		// Without its data the service cannot serve anything.
@@ -106,7 +106,7 @@ func newHandler() http.Handler {
 	mux.HandleFunc("GET /report", func(w http.ResponseWriter, r *http.Request) {
 		seed, _ := strconv.ParseUint(r.URL.Query().Get("seed"), 10, 64)
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprint(w, latencyReport(20000, seed))
+		fmt.Fprint(w, latencyReport(reportSize, seed))
 	})
 	return mux
 }

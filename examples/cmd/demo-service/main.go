@@ -50,6 +50,7 @@ func main() {
 		requests    = flag.Int("requests", 0, "with -load: stop after this many requests (0: until -duration)")
 		concurrency = flag.Int("concurrency", 1, "with -load: concurrent clients")
 		rate        = flag.Float64("rate", 0, "with -load: requests per second in total (0: as fast as possible)")
+		reportSize  = flag.Int("report-size", 20000, "latencies per /report: a bigger size stands for a commit that made the report slower")
 	)
 	flag.Parse()
 
@@ -71,7 +72,10 @@ func main() {
 		return
 	}
 
-	if err := serve(ctx, *listen, *agentFlag, agent.Config{
+	if *reportSize < 2 {
+		log.Fatal("-report-size must be at least 2")
+	}
+	if err := serve(ctx, *listen, *agentFlag, *reportSize, agent.Config{
 		ApplicationName: "demo-service",
 		Commit:          *commit,
 		Version:         *version,
@@ -82,7 +86,7 @@ func main() {
 	}
 }
 
-func serve(ctx context.Context, listen, agentMode string, cfg agent.Config) error {
+func serve(ctx context.Context, listen, agentMode string, reportSize int, cfg agent.Config) error {
 	useAgent := agentMode == "on" || (agentMode == "auto" && os.Getenv(agent.EnvServerAddress) != "")
 	if agentMode != "on" && agentMode != "off" && agentMode != "auto" {
 		return fmt.Errorf("-agent %q: want on, off or auto", agentMode)
@@ -103,7 +107,7 @@ func serve(ctx context.Context, listen, agentMode string, cfg agent.Config) erro
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: newHandler(), ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: newHandler(reportSize), ReadHeaderTimeout: 5 * time.Second}
 	fmt.Printf("listening on http://%s\n", ln.Addr())
 	os.Stdout.Sync()
 
