@@ -46,6 +46,10 @@ func validateYAML(t *testing.T, sch *jsonschema.Schema, src []byte) error {
 func TestSchemaAgreesValid(t *testing.T) {
 	sch := compileSchema(t)
 	files, _ := filepath.Glob("testdata/*.yaml")
+	// The example module's config is the one users copy: keep it valid too.
+	if _, err := os.Stat("../examples/perfslo.yaml"); err == nil {
+		files = append(files, "../examples/perfslo.yaml")
+	}
 	srcs := map[string][]byte{"matchYAML": []byte(matchYAML)}
 	for _, f := range files {
 		data, err := os.ReadFile(f)
