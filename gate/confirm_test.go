@@ -60,9 +60,6 @@ func binomialMax(p float64, n int) float64 { return p + 4*math.Sqrt(p*(1-p)/floa
 // (Holm in each stage); and that a stored baseline, reused by stage 2, does
 // not get that protection, only α.
 func TestConfirmFalseAlarmBound(t *testing.T) {
-	if testing.Short() {
-		t.Skip("simulation: a few seconds")
-	}
 	zero := mustConfig(t, "version: 1\ntolerance: {sec/op: 0}\n")
 	rng := rand.New(rand.NewPCG(7, 7))
 
@@ -118,8 +115,8 @@ func TestConfirmKeepsRealRegressions(t *testing.T) {
 	var s1, fin int
 	for range trials {
 		a, b := twoStage(rng, 4, 1, 0.05, false, opt)
-		s1 += a
-		fin += b
+		s1 += min(a, 1)
+		fin += min(b, 1)
 	}
 	p1, pf := float64(s1)/trials, float64(fin)/trials
 	t.Logf("+5%%, cv 2%%, n=10, 4 rows with Holm: stage 1 power %.3f, confirmed %.3f", p1, pf)

@@ -10,7 +10,36 @@ import (
 // FormatValue renders v in unit the way benchstat does: scaled with an SI or
 // binary prefix and four significant digits ("1.234µ", "10.00Ki").
 func FormatValue(v float64, unit string) string {
+	if unit == ShareUnit {
+		return fmt.Sprintf("%.1f%%", 100*v)
+	}
 	return benchunit.Scale(v, benchunit.ClassOf(unit))
+}
+
+// ShareUnit is the unit of function-budget rows that judge a fraction of a
+// profile; its values are fractions, shown as percentages.
+const ShareUnit = "cpu-share"
+
+// SignedPerOp renders a per-op profile delta with its sign and unit:
+// "+15.19µs", "-1.5KiB", "+2 allocs". Profile attributions use pprof's
+// units (ns/op, B/op, allocs/op).
+func SignedPerOp(v float64, unit string) string {
+	if v == 0 {
+		return "0"
+	}
+	sign := "+"
+	if v < 0 {
+		sign, v = "-", -v
+	}
+	switch unit {
+	case "ns/op":
+		return sign + benchunit.Scale(v*1e-9, benchunit.Decimal) + "s"
+	case "B/op":
+		return sign + benchunit.Scale(v, benchunit.Binary) + "B"
+	case "allocs/op":
+		return sign + benchunit.Scale(v, benchunit.Decimal) + " allocs"
+	}
+	return sign + benchunit.Scale(v, benchunit.ClassOf(unit)) + " " + unit
 }
 
 // FormatStat renders a side like benchstat: "46.55n ± 9%". The ± is the

@@ -160,7 +160,7 @@ func verdictLine(r *Report) string {
 	add(len(r.Failures), "failure", "failures")
 	add(c[Unmeasurable], "unmeasurable", "unmeasurable")
 	add(c[Improvement], "improvement", "improvements")
-	add(c[RowPass], "pass", "passes")
+	add(c[RowPass], "passed", "passed")
 	add(c[Added], "added", "added")
 	add(c[Removed], "removed", "removed")
 

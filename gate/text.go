@@ -28,6 +28,7 @@ func WriteText(w io.Writer, r *Report) error {
 	}
 
 	var notes []string
+	shown := map[string]string{} // diff profile → the row that showed it
 	for _, row := range r.Results {
 		if row.Verdict == RowPass && len(row.Warnings) == 0 && row.Attribution == nil {
 			continue
@@ -41,7 +42,13 @@ func WriteText(w io.Writer, r *Report) error {
 			fmt.Fprintf(&b, "\n    warning: %s", warn)
 		}
 		if a := row.Attribution; a != nil {
-			writeAttributionText(&b, a)
+			// sec/op and a per-line rate share one CPU profile: show it once.
+			if first, dup := shown[a.DiffProfile]; dup && a.DiffProfile != "" {
+				fmt.Fprintf(&b, "\n    profile: as for %s above", first)
+			} else {
+				shown[a.DiffProfile] = shortName(row) + " " + row.Unit
+				writeAttributionText(&b, a)
+			}
 		}
 		notes = append(notes, b.String())
 	}
@@ -66,9 +73,9 @@ func WriteText(w io.Writer, r *Report) error {
 }
 
 func writeAttributionText(b *strings.Builder, a *Attribution) {
-	fmt.Fprintf(b, "\n    profile: %+.4g %s in total; top functions by flat delta:", a.Total, a.Unit)
+	fmt.Fprintf(b, "\n    profile: %s per op in total, base → head; where it went (cum, flat, share of the total):", SignedPerOp(a.Total, a.Unit))
 	for _, f := range a.Functions {
-		fmt.Fprintf(b, "\n      %+10.4g %s  %5.1f%%  %s", f.Flat, a.Unit, 100*f.Share, f.Function)
+		fmt.Fprintf(b, "\n      %10s %10s %6.1f%%  %s", SignedPerOp(f.Cum, a.Unit), SignedPerOp(f.Flat, a.Unit), 100*f.Share, f.Function)
 		if f.StagingShare != nil {
 			fmt.Fprintf(b, "  (%.1f%% of staging CPU", 100**f.StagingShare)
 			if f.ServiceImpact != nil {
@@ -77,11 +84,20 @@ func writeAttributionText(b *strings.Builder, a *Attribution) {
 			b.WriteString(")")
 		}
 	}
+	for _, l := range a.Labels {
+		fmt.Fprintf(b, "\n      label %s=%s: %s (%.1f%%)", l.Key, dash(l.Value), SignedPerOp(l.Total, a.Unit), 100*l.Share)
+		if l.Top != "" {
+			fmt.Fprintf(b, ", mostly %s", l.Top)
+		}
+	}
 	if a.LikelyLayout {
 		b.WriteString("\n    no changed code on this path — likely code layout/alignment")
 	}
 	for _, w := range a.Warnings {
 		fmt.Fprintf(b, "\n    warning: %s", w)
+	}
+	if a.DiffProfile != "" {
+		fmt.Fprintf(b, "\n    diff profile: %s", a.DiffProfile)
 	}
 	if a.Command != "" {
 		fmt.Fprintf(b, "\n    open: %s", a.Command)

@@ -10,7 +10,7 @@ import (
 	"github.com/perfslo/perfslo/gate"
 )
 
-// DefaultTopN is how many functions an attribution lists by flat and by cum.
+// DefaultTopN is how many functions an attribution lists by cum and by flat.
 const DefaultTopN = 5
 
 // minSamples is the number of CPU samples per side below which function
@@ -20,10 +20,15 @@ const minSamples = 50
 
 // Attribute explains the change in one benchmark unit ("sec/op", "B/op",
 // "allocs/op") from a Delta of the matching profiles: the whole profile's
-// change per op, and the topN functions by flat and by cum change (a function
-// in both lists appears once; the cum list skips the benchmark harness, which
-// is on every path). Share is a function's flat change as a fraction
-// of the total change. Samples carrying pprof labels are also split per label.
+// change per op, and the topN functions by cum then by flat change (a
+// function in both lists appears once). The cum list comes first: it names
+// where the change enters the code (the changed function, say), while the
+// flat list names where the cycles land (often malloc and the GC). The cum
+// list skips the benchmark harness, which is on every path, and forwarders:
+// functions with a callee whose cum change is at least 90% of theirs, since
+// the callee says the same more precisely. Share is a function's flat change
+// as a fraction of the total change. Samples carrying pprof labels are also
+// split per label.
 func Attribute(d *Delta, unit string, topN int) (*gate.Attribution, error) {
 	m, err := metricFor(unit)
 	if err != nil {
@@ -49,7 +54,7 @@ func Attribute(d *Delta, unit string, topN int) (*gate.Attribution, error) {
 	byFlat := t.ranked(t.flat, dir)
 	var byCum []string
 	for _, name := range t.ranked(t.cum, dir) {
-		if !harness(name) {
+		if !harness(name) && !t.forwarder(name, dir) {
 			byCum = append(byCum, name)
 		}
 	}
@@ -70,8 +75,8 @@ func Attribute(d *Delta, unit string, topN int) (*gate.Attribution, error) {
 			a.Functions = append(a.Functions, fd)
 		}
 	}
-	add(byFlat)
 	add(byCum)
+	add(byFlat)
 	a.Labels = labelDeltas(d.Profile, idx, t.total, ops)
 
 	if m.sampleType == TypeCPU {
@@ -108,13 +113,27 @@ func harness(name string) bool {
 type totals struct {
 	flat, cum map[string]int64
 	total     int64
+	// callees holds the call graph's edges, caller → callee.
+	callees map[string]map[string]bool
+}
+
+// forwarder reports whether one of name's callees carries at least 90% of
+// name's cum change: name only passes the change on.
+func (t totals) forwarder(name string, dir float64) bool {
+	c := dir * float64(t.cum[name])
+	for callee := range t.callees[name] {
+		if callee != name && dir*float64(t.cum[callee]) >= 0.9*c {
+			return true
+		}
+	}
+	return false
 }
 
 // tally sums sample values by function name: flat to the leaf frame (inlined
 // frames count as their own functions), cum once to every distinct function
 // on the stack, however often it recurs.
 func tally(p *profile.Profile, idx int) totals {
-	t := totals{flat: map[string]int64{}, cum: map[string]int64{}}
+	t := totals{flat: map[string]int64{}, cum: map[string]int64{}, callees: map[string]map[string]bool{}}
 	var onStack []string
 	for _, s := range p.Sample {
 		v := s.Value[idx]
@@ -129,6 +148,13 @@ func tally(p *profile.Profile, idx int) totals {
 		for i, name := range onStack {
 			if !contains(onStack[:i], name) {
 				t.cum[name] += v
+			}
+			if i > 0 {
+				caller, callee := name, onStack[i-1]
+				if t.callees[caller] == nil {
+					t.callees[caller] = map[string]bool{}
+				}
+				t.callees[caller][callee] = true
 			}
 		}
 	}

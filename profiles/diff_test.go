@@ -83,6 +83,10 @@ func TestWasteAttribution(t *testing.T) {
 	if a.Total < basePerOp {
 		t.Errorf("total delta %.0f ns/op, want more than the base's %.0f ns/op", a.Total, basePerOp)
 	}
+	// The function the change entered through comes first.
+	if len(a.Functions) == 0 || a.Functions[0].Function != "example.com/benchmod.Parse" {
+		t.Errorf("first function %+v, want example.com/benchmod.Parse", a.Functions)
+	}
 	cum := map[string]float64{}
 	for _, f := range a.Functions {
 		cum[f.Function] = f.Cum

@@ -102,7 +102,6 @@ func resultOf(t testing.TB, out []byte) *benchfmt.Result {
 	return nil
 }
 
-
 // ownProfiles returns a real CPU profile and a real allocation profile of
 // this test process, gzipped as runtime/pprof writes them: fuzz seeds and
 // malformed-file fixtures that need no build. cpu is nil when CPU profiling

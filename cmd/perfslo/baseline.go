@@ -111,7 +111,7 @@ func baselineSave(ctx context.Context, env *environment, args []string) (int, er
 	}
 	var profs map[string]string
 	if !*noProfiles {
-		if profs, err = captureBaselineProfiles(ctx, env, pkgs, cfg, filepath.Join(work, "profiles")); err != nil {
+		if profs, err = captureProfiles(ctx, env, pkgs, cfg, filepath.Join(work, "profiles")); err != nil {
 			return exitUndecided, fmt.Errorf("profiling for the baseline: %w", err)
 		}
 	}

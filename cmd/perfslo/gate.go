@@ -133,6 +133,11 @@ func runGate(ctx context.Context, env *environment, args []string) (int, error) 
 	if err := rf.validate(cfg.Run); err != nil {
 		return exitUndecided, err
 	}
+	// Reports name budget locations relative to the module, so they read the
+	// same on a laptop and in CI.
+	if rel, err := filepath.Rel(moduleDir, cfg.File); cfg.File != "" && err == nil && !strings.HasPrefix(rel, "..") {
+		cfg.File = rel
+	}
 
 	work, err := os.MkdirTemp("", "perfslo-gate-")
 	if err != nil {
@@ -257,11 +262,14 @@ func runGate(ctx context.Context, env *environment, args []string) (int, error) 
 	// must not pass silently.
 	narrowed := *rf.bench != "" || *rf.packages != ""
 	unmatched := cfg.Unmatched(sideBenchmarks(headSide))
+	if narrowed {
+		if len(unmatched) > 0 {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d budget(s) not exercised: --bench/--packages left their benchmarks out", len(unmatched)))
+		}
+		unmatched = nil
+	}
 	for _, e := range unmatched {
 		rep.Warnings = append(rep.Warnings, "budget matches no benchmark: "+e.Error())
-	}
-	if narrowed {
-		unmatched = nil
 	}
 
 	if !*noProfiles {
@@ -274,7 +282,7 @@ func runGate(ctx context.Context, env *environment, args []string) (int, error) 
 			Benchtime: cfg.Run.Benchtime, CPU: cfg.Run.CPU, Timeout: *rf.timeout,
 			OutDir: resolve(env, dir), ModuleDir: moduleDir, BaseRef: baseCommit,
 		}
-		if err := explainWithProfiles(ctx, env, in, rep); err != nil {
+		if err := explainProfiles(ctx, env, in, rep); err != nil {
 			if ctx.Err() != nil {
 				return exitUndecided, ctx.Err()
 			}

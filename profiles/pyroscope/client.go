@@ -211,6 +211,10 @@ func (c *Client) Profile(ctx context.Context, q Query) (*profile.Profile, error)
 	var resp *connect.Response[profilev1.Profile]
 	err = c.retry(ctx, func(ctx context.Context) error {
 		var err error
+		// SelectMergeProfile is deprecated in favour of SelectMergeStacktraces
+		// with PROFILE_FORMAT_PPROF; it stays supported in querier.v1, and it
+		// is the call the tests verify against the Pyroscope v1.12.0 server.
+		//lint:ignore SA1019 verified against the server version CI runs; stays in querier.v1.
 		resp, err = c.api.SelectMergeProfile(ctx, connect.NewRequest(req))
 		return err
 	})

@@ -2,7 +2,6 @@ package pyroscope
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/google/pprof/profile"
@@ -180,14 +179,4 @@ func packageOf(fn string) string {
 		return fn[:slash+1+dot]
 	}
 	return fn
-}
-
-// sortShares orders shares largest first, ties by name.
-func sortShares(s []FunctionShare) {
-	sort.Slice(s, func(i, j int) bool {
-		if s[i].Share != s[j].Share {
-			return s[i].Share > s[j].Share
-		}
-		return s[i].Function < s[j].Function
-	})
 }

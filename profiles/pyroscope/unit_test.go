@@ -124,8 +124,8 @@ func TestCheckShares(t *testing.T) {
 	// counted once), report 300, runtime 500.
 	prof := cpuProfile(map[string]int64{
 		"encoding/json.compact;encoding/json.Marshal;encoding/json.Marshal;main.handle": 200 * s,
-		"main.latencyReport;main.handle":                                               300 * s,
-		"runtime.gcBgMarkWorker":                                                       500 * s,
+		"main.latencyReport;main.handle":                                                300 * s,
+		"runtime.gcBgMarkWorker":                                                        500 * s,
 	})
 	cfg := &budgets.Config{File: "perfslo.yaml", Staging: &budgets.Staging{Service: "api", Budgets: []budgets.StagingBudget{
 		{Function: `encoding/json\.`, CPUShare: 0.25, Line: 4, Column: 7}, // 20% ≤ 25%: pass

@@ -1,0 +1,523 @@
+package main
+
+// The profiling step of `perfslo gate` and `perfslo baseline save`: after the
+// timing rounds, profile the benchmarks that need explaining (a regression or
+// a violation) or judging (a profile budget), base and head, each alone in
+// processes of its own, so profiling never perturbs a timing sample. Then
+// attach the attribution to the rows, write the diff profiles, and add a row
+// per function budget.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/perfslo/perfslo/budgets"
+	"github.com/perfslo/perfslo/gate"
+	"github.com/perfslo/perfslo/internal/run"
+	"github.com/perfslo/perfslo/profiles"
+	"golang.org/x/perf/benchfmt"
+)
+
+// profileTarget is one benchmark to profile, and why.
+type profileTarget struct {
+	pkg, bench string
+	cpu, mem   bool            // which profiles are needed
+	rows       []int           // indexes of report rows to explain
+	budget     *budgets.Budget // with function budgets, or nil
+	// baseSPO and headSPO are each side's sec/op center from the timing
+	// rounds: each side's CPU profile is sized to about a second.
+	baseSPO, headSPO float64
+}
+
+// explainProfiles is the gate's profiling step (see gate.go): it profiles
+// every row with verdict regression or violation and every benchmark a
+// profile budget names, attaches Row.Attribution, appends the function
+// budget rows (violations fail the gate once the caller recounts), and
+// prints the pprof command per explained benchmark on stderr.
+func explainProfiles(ctx context.Context, env *environment, in profileInput, rep *gate.Report) error {
+	targets := profileTargets(in, rep)
+	if len(targets) == 0 {
+		return nil
+	}
+	if err := os.MkdirAll(in.OutDir, 0o755); err != nil {
+		return err
+	}
+	changes, err := changedFunctions(ctx, in)
+	if err != nil {
+		rep.Warnings = append(rep.Warnings, "profiles: not checking for layout effects: "+err.Error())
+	}
+	start := time.Now()
+	var spent time.Duration
+	var procs int
+	for _, t := range targets {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stderr, "perfslo: profiling %s %s (%s)\n", t.pkg, t.bench, t.why())
+		sides, elapsed, n, err := profileSides(ctx, in, t)
+		spent += elapsed
+		procs += n
+		if err != nil {
+			for _, i := range t.rows {
+				rep.Results[i].Warnings = append(rep.Results[i].Warnings, "profiles: "+err.Error())
+			}
+		}
+		if sides.head != nil && t.budget != nil {
+			rep.Results = append(rep.Results, profiles.BudgetRows(t.budget, profiles.BudgetTarget{
+				Benchmark: t.bench, Package: t.pkg, CPU: sides.head.cpu, Mem: sides.head.mem, ConfigFile: in.Config.File,
+			})...)
+		} else if t.budget != nil {
+			rows := profiles.BudgetRows(t.budget, profiles.BudgetTarget{Benchmark: t.bench, Package: t.pkg, ConfigFile: in.Config.File})
+			for i := range rows {
+				rows[i].Reasons = append(rows[i].Reasons, fmt.Sprintf("profiling %s failed: %v", t.bench, err))
+			}
+			rep.Results = append(rep.Results, rows...)
+		}
+		if err != nil || sides.base == nil {
+			continue
+		}
+		explainRows(env, in, rep, t, sides, changes)
+	}
+	fmt.Fprintf(env.stderr, "perfslo: profiled %d benchmark(s) in %s (%d processes, %s running them)\n",
+		len(targets), time.Since(start).Round(10*time.Millisecond), procs, spent.Round(10*time.Millisecond))
+	return nil
+}
+
+// profileTargets lists the benchmarks to profile, in report order.
+func profileTargets(in profileInput, rep *gate.Report) []*profileTarget {
+	var targets []*profileTarget
+	byKey := map[string]*profileTarget{}
+	get := func(pkg, bench string) *profileTarget {
+		k := pkg + "\x00" + bench
+		t, ok := byKey[k]
+		if !ok {
+			t = &profileTarget{pkg: pkg, bench: bench}
+			byKey[k] = t
+			targets = append(targets, t)
+		}
+		return t
+	}
+	suffix := "-" + strconv.Itoa(in.CPU)
+	secPerOp := map[string][2]float64{} // base, head
+	for i := range rep.Results {
+		r := &rep.Results[i]
+		if r.Function != "" || r.Head == nil {
+			continue
+		}
+		bench := strings.TrimSuffix(r.Benchmark, suffix)
+		if r.Unit == "sec/op" {
+			spo := [2]float64{0, r.Head.Center}
+			if r.Base != nil {
+				spo[0] = r.Base.Center
+			}
+			secPerOp[r.Package+"\x00"+bench] = spo
+		}
+		if r.Verdict == gate.Regression || r.Verdict == gate.Violation {
+			kind, err := profiles.ProfileKind(r.Unit)
+			if err != nil {
+				kind = "cpu" // throughput units (B/s) are time, inverted
+			}
+			t := get(r.Package, bench)
+			t.rows = append(t.rows, i)
+			if kind == "cpu" {
+				t.cpu = true
+			} else {
+				t.mem = true
+			}
+		}
+		if in.Config != nil {
+			if b := in.Config.Match(r.Package, bench); b != nil && b.Profile != nil {
+				t := get(r.Package, bench)
+				t.budget = b
+				t.cpu = t.cpu || len(b.Profile.CPUShare) > 0
+				t.mem = t.mem || len(b.Profile.AllocsPerOp) > 0 || len(b.Profile.BytesPerOp) > 0
+			}
+		}
+	}
+	for k, t := range byKey {
+		t.baseSPO, t.headSPO = secPerOp[k][0], secPerOp[k][1]
+	}
+	return targets
+}
+
+func (t *profileTarget) why() string {
+	var parts []string
+	if len(t.rows) > 0 {
+		parts = append(parts, "explaining a failed row")
+	}
+	if t.budget != nil {
+		parts = append(parts, "function budgets")
+	}
+	return strings.Join(parts, ", ")
+}
+
+// sideProfiles are one side's profiles of a benchmark.
+type sideProfiles struct {
+	cpu, mem *profiles.Measured
+}
+
+type bothSides struct{ base, head *sideProfiles }
+
+// profileSides profiles a target on the head and, when the base was built,
+// on the base; with a stored baseline the base's profiles come from it.
+func profileSides(ctx context.Context, in profileInput, t *profileTarget) (sides bothSides, elapsed time.Duration, procs int, err error) {
+	head := findPackage(in.Head, t.pkg)
+	if head == nil {
+		return sides, 0, 0, fmt.Errorf("package %s is not in the head build", t.pkg)
+	}
+	opts := run.ProfileOptions{
+		Prefix:  run.FileName(t.bench),
+		Mem:     t.mem,
+		NoCPU:   !t.cpu,
+		CPU:     in.CPU,
+		Timeout: in.Timeout,
+	}
+	dir := filepath.Join(in.OutDir, run.FileName(t.pkg))
+	do := func(side string, pkg run.Package, spo float64) (*sideProfiles, error) {
+		o := opts
+		o.SecPerOp = spo // 0: Profile calibrates
+		o.OutDir = filepath.Join(dir, side)
+		pr, err := run.Profile(ctx, pkg, t.bench, o)
+		if pr != nil {
+			elapsed += pr.Elapsed
+		}
+		procs += countProcs(pr)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", side, err)
+		}
+		return measured(pr)
+	}
+	if sides.head, err = do("head", *head, t.headSPO); err != nil {
+		return sides, elapsed, procs, err
+	}
+	if in.Base != nil {
+		base := findPackage(in.Base, t.pkg)
+		if base == nil {
+			return sides, elapsed, procs, fmt.Errorf("package %s is not in the base build: nothing to compare the profile with", t.pkg)
+		}
+		sides.base, err = do("base", *base, t.baseSPO)
+		return sides, elapsed, procs, err
+	}
+	if in.BaseProfiles != nil {
+		sides.base, err = storedProfiles(in.BaseProfiles, t)
+	}
+	return sides, elapsed, procs, err
+}
+
+func countProcs(pr *run.ProfileRun) int {
+	n := 0
+	if pr == nil {
+		return 0
+	}
+	for _, r := range []*benchfmt.Result{pr.CPUResult, pr.MemResult, pr.MemShortResult} {
+		if r != nil {
+			n++
+		}
+	}
+	return n
+}
+
+func findPackage(pkgs []run.Package, importPath string) *run.Package {
+	for i := range pkgs {
+		if pkgs[i].ImportPath == importPath {
+			return &pkgs[i]
+		}
+	}
+	return nil
+}
+
+// measured loads a profiling run's files; the two allocation profiles are
+// subtracted into an exact per-op one.
+func measured(pr *run.ProfileRun) (*sideProfiles, error) {
+	sp := &sideProfiles{}
+	var err error
+	if pr.CPUProfile != "" {
+		if sp.cpu, err = profiles.LoadMeasured(pr.CPUProfile, int64(pr.CPUResult.Iters)); err != nil {
+			return nil, err
+		}
+	}
+	if pr.MemProfile != "" {
+		long, err := profiles.LoadMeasured(pr.MemProfile, int64(pr.MemResult.Iters))
+		if err != nil {
+			return nil, err
+		}
+		short, err := profiles.LoadMeasured(pr.MemShortProfile, int64(pr.MemShortResult.Iters))
+		if err != nil {
+			return nil, err
+		}
+		if sp.mem, err = profiles.Subtract(long, short); err != nil {
+			return nil, err
+		}
+		// Keep the exact profile next to the raw ones, self-describing.
+		exact := strings.TrimSuffix(pr.MemProfile, ".mem.pb.gz") + ".allocs.pb.gz"
+		if err := sp.mem.Save(exact); err != nil {
+			return nil, err
+		}
+		sp.mem.Path = exact
+	}
+	return sp, nil
+}
+
+// baselineProfileName is where a benchmark's profile sits in a stored
+// baseline: "example.com/m/sum/BenchmarkSum_lines=1000.cpu.pb.gz".
+func baselineProfileName(pkg, bench, kind string) string {
+	return path.Join(pkg, run.FileName(bench)+"."+kind+".pb.gz")
+}
+
+func storedProfiles(stored map[string]string, t *profileTarget) (*sideProfiles, error) {
+	sp := &sideProfiles{}
+	for _, k := range []struct {
+		want bool
+		kind string
+		dst  **profiles.Measured
+	}{{t.cpu, "cpu", &sp.cpu}, {t.mem, "allocs", &sp.mem}} {
+		if !k.want {
+			continue
+		}
+		name := baselineProfileName(t.pkg, t.bench, k.kind)
+		p, ok := stored[name]
+		if !ok {
+			return nil, fmt.Errorf("the stored baseline has no %s profile of %s (%s): save the baseline again to explain regressions", k.kind, t.bench, name)
+		}
+		m, err := profiles.LoadSaved(p)
+		if err != nil {
+			return nil, err
+		}
+		*k.dst = m
+	}
+	return sp, nil
+}
+
+// explainRows diffs a target's profiles and attaches an attribution to each
+// row it explains.
+func explainRows(env *environment, in profileInput, rep *gate.Report, t *profileTarget, sides bothSides, changes *profiles.Changes) {
+	deltas := map[string]*profiles.Delta{}
+	files := map[string]profiles.Files{}
+	diff := func(kind string, base, head *profiles.Measured) (*profiles.Delta, profiles.Files, error) {
+		if d, ok := deltas[kind]; ok {
+			return d, files[kind], nil
+		}
+		if base == nil || head == nil {
+			return nil, profiles.Files{}, fmt.Errorf("no %s profile on both sides", kind)
+		}
+		d, err := profiles.Diff(base, head)
+		if err != nil {
+			return nil, profiles.Files{}, err
+		}
+		fs, err := d.Write(filepath.Join(in.OutDir, run.FileName(t.pkg)), run.FileName(t.bench)+"."+kind)
+		if err != nil {
+			return nil, profiles.Files{}, err
+		}
+		deltas[kind], files[kind] = d, fs
+		return d, fs, nil
+	}
+	printed := map[string]bool{}
+	for _, i := range t.rows {
+		r := &rep.Results[i]
+		unit := r.Unit
+		kind, err := profiles.ProfileKind(unit)
+		if err != nil {
+			kind, unit = "cpu", "sec/op"
+		}
+		var d *profiles.Delta
+		var fs profiles.Files
+		if kind == "cpu" {
+			d, fs, err = diff(kind, sides.base.cpu, sides.head.cpu)
+		} else {
+			d, fs, err = diff(kind, sides.base.mem, sides.head.mem)
+		}
+		if err == nil {
+			r.Attribution, err = profiles.Attribute(d, unit, profiles.DefaultTopN)
+		}
+		if err != nil {
+			r.Warnings = append(r.Warnings, "profiles: "+err.Error())
+			continue
+		}
+		r.Attribution.DiffProfile = fs.Diff
+		if w := coverage(r, r.Attribution); w != "" {
+			r.Attribution.Warnings = append(r.Attribution.Warnings, w)
+		}
+		r.Attribution.Command = profiles.PprofCommand(fs.Base, fs.Head)
+		if kind == "cpu" {
+			if err := profiles.MarkLikelyLayout(r.Attribution, d, unit, changes); err != nil {
+				r.Warnings = append(r.Warnings, "profiles: "+err.Error())
+			}
+		}
+		if !printed[kind] {
+			printed[kind] = true
+			fmt.Fprintf(env.stderr, "perfslo: %s %s profile diff: %s\n", t.bench, kind, r.Attribution.Command)
+		}
+	}
+}
+
+// coverage compares the profiles' change with the timing rounds' change of
+// the row, and says so when they disagree: the profiles then explain only
+// part of the regression (CPU profiles see CPU time, not waiting; memory
+// profiles see Go's 16-byte tiny-allocator blocks, not the tiny objects in
+// them, which allocs/op counts), or the profiling runs did not reproduce it.
+func coverage(r *gate.Row, a *gate.Attribution) string {
+	if r.Base == nil || r.Head == nil {
+		return ""
+	}
+	want := r.Head.Center - r.Base.Center
+	scale := 1.0
+	switch r.Unit {
+	case "sec/op":
+		scale = 1e9 // attributions are in ns/op
+	case "B/op", "allocs/op":
+	default:
+		return ""
+	}
+	want *= scale
+	if want == 0 {
+		return ""
+	}
+	ratio := a.Total / want
+	if ratio >= 0.75 && ratio <= 1.25 {
+		return ""
+	}
+	return fmt.Sprintf("the profiles account for %.0f%% of the measured change (%s of %s %s)",
+		100*ratio, gate.FormatValue(a.Total, a.Unit), gate.FormatValue(want, a.Unit), a.Unit)
+}
+
+// changedFunctions maps `git diff -U0 BASE` (the working tree against the
+// base commit) to Go functions, for the layout check. nil when the base is
+// unknown: no layout verdict without evidence.
+func changedFunctions(ctx context.Context, in profileInput) (*profiles.Changes, error) {
+	if in.BaseRef == "" || in.ModuleDir == "" {
+		return nil, nil
+	}
+	top, err := gitOutput(ctx, in.ModuleDir, "rev-parse", "--show-toplevel")
+	if err != nil {
+		return nil, err
+	}
+	root := strings.TrimSpace(string(top))
+	modDir, err := filepath.Rel(root, in.ModuleDir)
+	if err != nil {
+		return nil, err
+	}
+	// Resolve symlinks on both sides (temp dirs often are).
+	if r, err := filepath.EvalSymlinks(root); err == nil {
+		if m, err := filepath.EvalSymlinks(in.ModuleDir); err == nil {
+			if rel, err := filepath.Rel(r, m); err == nil {
+				modDir = rel
+			}
+		}
+	}
+	modPath, err := modulePath(filepath.Join(in.ModuleDir, "go.mod"))
+	if err != nil {
+		return nil, err
+	}
+	diff, err := gitOutput(ctx, root, "diff", "-U0", "--no-color", "--no-ext-diff", in.BaseRef, "--")
+	if err != nil {
+		return nil, err
+	}
+	read := func(p string) ([]byte, error) { return os.ReadFile(filepath.Join(root, filepath.FromSlash(p))) }
+	return profiles.ChangedFunctions(diff, profiles.Module{Path: modPath, Dir: filepath.ToSlash(modDir)}, read)
+}
+
+func gitOutput(ctx context.Context, dir string, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, "git", args...)
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("git %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return out, nil
+}
+
+// modulePath reads the module line of a go.mod.
+func modulePath(gomod string) (string, error) {
+	data, err := os.ReadFile(gomod)
+	if err != nil {
+		return "", err
+	}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for n := 1; sc.Scan(); n++ {
+		f := strings.Fields(sc.Text())
+		if len(f) >= 2 && f[0] == "module" {
+			return strings.Trim(f[1], `"`), nil
+		}
+	}
+	return "", fmt.Errorf("%s: no module line", gomod)
+}
+
+// captureProfiles is baseline save's profiling step (see baseline.go):
+// every benchmark of pkgs gets a CPU profile and an exact allocation profile,
+// saved with their iteration counts under the names storedProfiles looks
+// for. One short calibration round finds the benchmarks and their sec/op.
+func captureProfiles(ctx context.Context, env *environment, pkgs []run.Package, cfg *budgets.Config, dir string) (map[string]string, error) {
+	cal, err := run.Interleave(ctx, run.Plan{Head: pkgs, Bench: cfg.Run.Bench, Benchtime: "100ms", CPU: cfg.Run.CPU, Rounds: 1, Progress: env.stderr})
+	if err != nil {
+		return nil, err
+	}
+	type bench struct {
+		pkg, name string
+		spo       float64
+	}
+	var benches []bench
+	seen := map[string]bool{}
+	suffix := "-" + strconv.Itoa(cfg.Run.CPU)
+	for _, r := range cal.Head {
+		name := "Benchmark" + strings.TrimSuffix(r.Name.String(), suffix)
+		pkg := r.GetConfig("pkg")
+		if seen[pkg+" "+name] {
+			continue
+		}
+		seen[pkg+" "+name] = true
+		spo := 0.0
+		for _, v := range r.Values {
+			if v.Unit == "sec/op" {
+				spo = v.Value
+			}
+		}
+		benches = append(benches, bench{pkg, name, spo})
+	}
+	sort.SliceStable(benches, func(i, j int) bool { return benches[i].pkg < benches[j].pkg })
+	out := map[string]string{}
+	var errs []error
+	for _, b := range benches {
+		pkg := findPackage(pkgs, b.pkg)
+		if pkg == nil {
+			continue
+		}
+		fmt.Fprintf(env.stderr, "perfslo: profiling %s %s for the baseline\n", b.pkg, b.name)
+		opts := run.ProfileOptions{OutDir: filepath.Join(dir, run.FileName(b.pkg)), SecPerOp: b.spo, Mem: true, CPU: cfg.Run.CPU}
+		pr, err := run.Profile(ctx, *pkg, b.name, opts)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			errs = append(errs, err)
+			continue
+		}
+		sp, err := measured(pr)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		cpuSaved := filepath.Join(opts.OutDir, run.FileName(b.name)+".cpu.saved.pb.gz")
+		if err := sp.cpu.Save(cpuSaved); err != nil {
+			return nil, err
+		}
+		out[baselineProfileName(b.pkg, b.name, "cpu")] = cpuSaved
+		out[baselineProfileName(b.pkg, b.name, "allocs")] = sp.mem.Path
+	}
+	if len(errs) > 0 {
+		return out, fmt.Errorf("%d benchmark(s) not profiled: %w", len(errs), errors.Join(errs...))
+	}
+	return out, nil
+}
