@@ -13,7 +13,7 @@ STATICCHECK_VERSION := v0.8.2
 ACTIONLINT_VERSION  := v1.7.12
 FUZZTIME  ?= 10s
 
-.PHONY: all build bench-gate test test-go test-examples lint tools fuzz fuzz-long bench-compare power clean
+.PHONY: all build bench-gate test test-go test-examples lint tools fuzz fuzz-long bench-compare power power-hygiene calibrate bench-agent bench-profiles clean
 
 all: build
 
@@ -28,11 +28,14 @@ bench-gate: build
 
 test: lint test-go test-examples fuzz
 
+# The staging tests start a real Pyroscope server on loopback; the script
+# builds it once (about 3 minutes cold) and caches it by version.
 test-go:
-	$(GO) test -count=1 -timeout 30m ./...
+	PERFSLO_PYROSCOPE_BIN="$$(bash .ci/pyroscope-server.sh)" $(GO) test -count=1 -timeout 40m ./...
 
 test-examples:
 	cd examples && $(GO) vet ./... && $(GO) test -count=1 ./...
+	cd examples/cmd/demo-service && $(GO) vet ./... && $(GO) build -o /dev/null .
 
 lint: tools
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
@@ -47,6 +50,8 @@ tools:
 # Short fuzzing of the parsers that read untrusted input; make fuzz-long for more.
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./budgets
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./profiles
+	$(GO) test -run '^$$' -fuzz '^FuzzDiff$$' -fuzztime $(FUZZTIME) ./profiles
 
 fuzz-long:
 	$(MAKE) fuzz FUZZTIME=5m
@@ -54,6 +59,28 @@ fuzz-long:
 # perfslo compare vs benchstat on one large generated input, in the same run.
 bench-compare:
 	bash bench/compare/run.sh
+
+# Detection power and false alarms per mode (stored / sequential / interleaved),
+# R=50 gate runs per cell: about 50 minutes on a quiet 2-core machine.
+# Results (incremental, resumable): bench/power/results/{results.md,power.svg,runs.jsonl}.
+power:
+	$(GO) run ./bench/power -r 50
+
+power-hygiene:
+	$(GO) run ./bench/power -hygiene -r 10
+
+# Noise per benchmark and the minimum detectable effect on this machine.
+calibrate: build
+	cd examples && $(PERFSLO) calibrate
+
+# The Pyroscope agent's CPU and RSS overhead on the demo service (about 2 minutes).
+bench-agent:
+	PERFSLO_PYROSCOPE_BIN="$$(bash .ci/pyroscope-server.sh)" $(GO) run ./bench/agent -rounds 3 -requests 10000
+
+# Profiling must not leak into timing, and its overhead.
+bench-profiles: build
+	bash bench/profiles/leak.sh
+	PERFSLO=$(PERFSLO) bash bench/profiles/overhead.sh
 
 clean:
 	rm -rf $(BIN)

@@ -101,7 +101,7 @@ func power(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	r := fs.Int("r", 50, "gate runs per cell (mode × effect)")
 	out := fs.String("out", "bench/power/results", "results `dir` (created; resumed when it holds runs of the same settings)")
 	fs.StringVar(&s.Examples, "examples", "examples", "the examples module `dir`")
-	packages := fs.String("packages", "./sum,./jsonenc,./digest,./strbuild", "package `patterns` of the suite, comma-separated")
+	packages := fs.String("packages", "./sum,./jsonenc,./digest", "package `patterns` of the suite, comma-separated")
 	fs.StringVar(&s.Bench, "bench", ".", "-test.bench `regexp` of the suite")
 	fs.StringVar(&s.Benchtime, "benchtime", "20ms", "per-sample benchtime")
 	fs.IntVar(&s.Count, "count", 10, "samples per side")

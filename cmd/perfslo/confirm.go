@@ -10,12 +10,12 @@ import (
 	"github.com/perfslo/perfslo/internal/run"
 )
 
-// confirmFlaggedImpl re-measures the benchmarks the first pass flagged with
+// confirmFlagged re-measures the benchmarks the first pass flagged with
 // in.Rounds extra interleaved rounds of only those benchmarks, and returns
 // the report with each flag confirmed or withdrawn (gate.Confirm states the
 // procedure and its false-alarm arithmetic). With a stored baseline
 // (in.Plan.Base nil) only the head is re-run.
-func confirmFlaggedImpl(ctx context.Context, env *environment, in confirmInput, rep *gate.Report) (*gate.Report, error) {
+func confirmFlagged(ctx context.Context, env *environment, in confirmInput, rep *gate.Report) (*gate.Report, error) {
 	cands := gate.Candidates(rep, in.Base, in.Head)
 	if len(cands) == 0 || in.Rounds <= 0 {
 		return rep, nil

@@ -142,7 +142,7 @@ func TestConfirmFlaggedRealRuns(t *testing.T) {
 					t.Skipf("first pass against measured base: %s (machine too noisy for this case)", v)
 				}
 			}
-			final, err := confirmFlaggedImpl(context.Background(), env, in, first)
+			final, err := confirmFlagged(context.Background(), env, in, first)
 			if err != nil {
 				t.Fatal(err)
 			}

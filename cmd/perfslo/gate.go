@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/pprof/profile"
 	"github.com/perfslo/perfslo/budgets"
 	"github.com/perfslo/perfslo/gate"
 	"github.com/perfslo/perfslo/internal/github"
@@ -82,9 +83,10 @@ type profileInput struct {
 	Benchtime    string
 	CPU          int
 	Timeout      time.Duration
-	OutDir       string // where .pb.gz files and diffs are kept
-	ModuleDir    string // head module root
-	BaseRef      string // base commit when known
+	Staging      *profile.Profile // the staging service's CPU profile, nil when none is configured
+	OutDir       string           // where .pb.gz files and diffs are kept
+	ModuleDir    string           // head module root
+	BaseRef      string           // base commit when known
 }
 
 // confirmInput is what re-measuring flagged rows needs from a gate run.
@@ -107,6 +109,8 @@ func runGate(ctx context.Context, env *environment, args []string) (int, error) 
 	storeSpec := fs.String("store", "", "baseline store: a directory (default .perfslo in the module) or git:BRANCH")
 	profilesDir := fs.String("profiles", "", "keep profiles in `dir` (default .perfslo/profiles/<time> in the module)")
 	noProfiles := fs.Bool("no-profiles", false, "skip the profiling rounds that explain regressions")
+	stagingServer := fs.String("staging", "", "Pyroscope server `URL` whose profile of the staging.service in perfslo.yaml weighs each regressed function by its share of real CPU (default $PYROSCOPE_SERVER_ADDRESS when perfslo.yaml has a staging section)")
+	stagingSince := fs.Duration("staging-since", 24*time.Hour, "the staging profile's window: the last `duration`")
 	confirmRounds := fs.Int("confirm", -1, "extra interleaved rounds that re-measure rows flagged in the first pass before the verdict is final (default: the count; 0 disables)")
 	rf := registerRunFlags(fs)
 	stats := registerStatsFlags(fs)
@@ -282,6 +286,9 @@ func runGate(ctx context.Context, env *environment, args []string) (int, error) 
 			Benchtime: cfg.Run.Benchtime, CPU: cfg.Run.CPU, Timeout: *rf.timeout,
 			OutDir: resolve(env, dir), ModuleDir: moduleDir, BaseRef: baseCommit,
 		}
+		if rep.Failed > 0 {
+			in.Staging = stagingProfile(ctx, env, cfg, *stagingServer, *stagingSince, rep)
+		}
 		if err := explainProfiles(ctx, env, in, rep); err != nil {
 			if ctx.Err() != nil {
 				return exitUndecided, ctx.Err()
@@ -290,6 +297,7 @@ func runGate(ctx context.Context, env *environment, args []string) (int, error) 
 		}
 	}
 	gate.Recount(rep)
+	rep.Warnings = append(rep.Warnings, calibrationWarnings(moduleDir, rep)...)
 	locateBenchmarks(moduleDir, rep)
 
 	code, err := out.emit(env, rep)

@@ -26,6 +26,7 @@ import (
 	"github.com/perfslo/perfslo/gate"
 	"github.com/perfslo/perfslo/internal/run"
 	"github.com/perfslo/perfslo/profiles"
+	"github.com/perfslo/perfslo/profiles/pyroscope"
 	"golang.org/x/perf/benchfmt"
 )
 
@@ -352,6 +353,11 @@ func explainRows(env *environment, in profileInput, rep *gate.Report, t *profile
 		if kind == "cpu" {
 			if err := profiles.MarkLikelyLayout(r.Attribution, d, unit, changes); err != nil {
 				r.Warnings = append(r.Warnings, "profiles: "+err.Error())
+			}
+			if in.Staging != nil {
+				if err := pyroscope.Impact(r.Attribution, d, in.Staging); err != nil {
+					r.Warnings = append(r.Warnings, "staging impact: "+err.Error())
+				}
 			}
 		}
 		if !printed[kind] {

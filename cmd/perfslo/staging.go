@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/pprof/profile"
 	"github.com/perfslo/perfslo/budgets"
+	"github.com/perfslo/perfslo/gate"
 	"github.com/perfslo/perfslo/internal/run"
 	"github.com/perfslo/perfslo/profiles"
 	"github.com/perfslo/perfslo/profiles/pyroscope"
@@ -383,4 +384,33 @@ func stagingJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// stagingProfile fetches the staging service's CPU profile for the gate's
+// impact estimates. Staging is context, not evidence: when it cannot be had,
+// the gate says so in a warning and judges without it.
+func stagingProfile(ctx context.Context, env *environment, cfg *budgets.Config, server string, since time.Duration, rep *gate.Report) *profile.Profile {
+	if cfg.Staging == nil || cfg.Staging.Service == "" {
+		if server != "" {
+			rep.Warnings = append(rep.Warnings, "--staging needs staging.service in perfslo.yaml: no staging impact shown")
+		}
+		return nil
+	}
+	f := stagingFlags{server: server, service: cfg.Staging.Service, since: since, timeout: 30 * time.Second}
+	if f.server == "" && env.getenv(pyroscope.EnvServerAddress) == "" {
+		return nil
+	}
+	client, err := f.client(env)
+	if err == nil {
+		var q pyroscope.Query
+		if q, err = f.query(pyroscope.ProfileCPU, ""); err == nil {
+			var p *profile.Profile
+			if p, err = client.Profile(ctx, q); err == nil {
+				fmt.Fprintf(env.stderr, "perfslo: staging profile of %s over the last %s\n", cfg.Staging.Service, since)
+				return p
+			}
+		}
+	}
+	rep.Warnings = append(rep.Warnings, "staging: "+err.Error()+"; no staging impact shown")
+	return nil
 }
