@@ -130,10 +130,10 @@ func applyBudget(r *Row, entry *budgets.Budget, lim budgets.Limit, file string) 
 	var over, confidentlyOver bool
 	if r.HigherIsBetter {
 		b.Kind = "min"
-		b.Headroom = headroom(h.Center-limit, limit)
+		b.Headroom = Headroom(h.Center-limit, limit)
 		over, confidentlyOver = h.Center < limit, h.High < limit
 	} else {
-		b.Headroom = headroom(limit-h.Center, limit)
+		b.Headroom = Headroom(limit-h.Center, limit)
 		over, confidentlyOver = h.Center > limit, h.Low > limit
 	}
 	r.Budget = b
@@ -152,9 +152,10 @@ func applyBudget(r *Row, entry *budgets.Budget, lim budgets.Limit, file string) 
 	}
 }
 
-// headroom is margin/limit; a zero limit has no scale, so any excess counts
-// as fully over (-1) and exactly zero as no headroom.
-func headroom(margin, limit float64) float64 {
+// Headroom is margin/limit: how far a measurement is inside its limit, as a
+// fraction of the limit (negative when over). A zero limit has no scale, so
+// any excess counts as fully over (-1) and exactly zero as no headroom.
+func Headroom(margin, limit float64) float64 {
 	if limit == 0 {
 		switch {
 		case margin < 0:

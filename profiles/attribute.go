@@ -3,6 +3,7 @@ package profiles
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -141,12 +142,12 @@ func tally(p *profile.Profile, idx int) totals {
 			continue
 		}
 		t.total += v
-		onStack = stackFunctions(s, onStack[:0])
+		onStack = StackFunctions(s, onStack[:0])
 		if len(onStack) > 0 {
 			t.flat[onStack[0]] += v
 		}
 		for i, name := range onStack {
-			if !contains(onStack[:i], name) {
+			if !slices.Contains(onStack[:i], name) {
 				t.cum[name] += v
 			}
 			if i > 0 {
@@ -161,10 +162,10 @@ func tally(p *profile.Profile, idx int) totals {
 	return t
 }
 
-// stackFunctions appends the function names of a sample's stack, leaf
+// StackFunctions appends the function names of a sample's stack, leaf
 // first, inlined frames included (Location.Line lists the inlined callee
-// first and its caller last).
-func stackFunctions(s *profile.Sample, dst []string) []string {
+// first and its caller last); a frame without symbols is its address.
+func StackFunctions(s *profile.Sample, dst []string) []string {
 	for _, loc := range s.Location {
 		if loc == nil {
 			continue
@@ -181,15 +182,6 @@ func stackFunctions(s *profile.Sample, dst []string) []string {
 		}
 	}
 	return dst
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 // ranked returns the names of m sorted by value in direction dir (largest

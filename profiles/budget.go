@@ -101,7 +101,7 @@ func matchedCum(m *Measured, re *regexp.Regexp, idx int) (sum, total int64, samp
 	for si, s := range m.Profile.Sample {
 		v := s.Value[idx]
 		total += v
-		stack = stackFunctions(s, stack[:0])
+		stack = StackFunctions(s, stack[:0])
 		hit := false
 		for _, name := range stack {
 			if re.MatchString(name) {
@@ -140,7 +140,7 @@ func (t BudgetTarget) cpuShareRow(entry *budgets.Budget, pat string, limit float
 		return unmeasurable(r, "%s has no CPU samples", t.CPU.Path)
 	}
 	center := float64(k) / float64(n)
-	lo, hi := wilson(k, n)
+	lo, hi := Wilson(float64(k)/float64(n), float64(n))
 	r.Head = &gate.Stat{Center: center, Low: lo, High: hi, N: int(n)}
 	measured := fmt.Sprintf("%s takes %s of %s's CPU [%s, %s] (cum: %d of %d samples)", pat, pct(center), t.Benchmark, pct(lo), pct(hi), k, n)
 	return judge(r, limit, measured, names, pct)
@@ -179,7 +179,7 @@ func (t BudgetTarget) allocRow(entry *budgets.Budget, unit, typ, pat string, lim
 // judge sets the verdict of a function budget row whose Head is measured.
 func judge(r gate.Row, limit float64, measured string, names []string, format func(float64) string) gate.Row {
 	h := r.Head
-	r.Budget.Headroom = headroom(limit-h.Center, limit)
+	r.Budget.Headroom = gate.Headroom(limit-h.Center, limit)
 	switch {
 	case h.Low > limit:
 		r.Verdict = gate.Violation
@@ -203,31 +203,18 @@ func judge(r gate.Row, limit float64, measured string, names []string, format fu
 	return r
 }
 
-// wilson is the 95% Wilson score interval of a proportion k/n: unlike the
-// normal approximation it stays inside [0, 1] and is honest for small k.
-func wilson(k, n int64) (lo, hi float64) {
+// Wilson is the 95% Wilson score interval of a proportion p observed in n
+// trials: unlike p ± z·√(p(1-p)/n) it stays inside [0, 1] and is honest for
+// shares near 0 and few samples. Profile shares are judged on it.
+func Wilson(p, n float64) (lo, hi float64) {
 	if n <= 0 {
 		return 0, 1
 	}
-	p := float64(k) / float64(n)
-	nf := float64(n)
 	z2 := z95 * z95
-	den := 1 + z2/nf
-	c := (p + z2/(2*nf)) / den
-	h := z95 * math.Sqrt(p*(1-p)/nf+z2/(4*nf*nf)) / den
+	den := 1 + z2/n
+	c := (p + z2/(2*n)) / den
+	h := z95 * math.Sqrt(p*(1-p)/n+z2/(4*n*n)) / den
 	return math.Max(0, c-h), math.Min(1, c+h)
-}
-
-// headroom is margin/limit; a zero limit has no scale, so any excess counts
-// as fully over (-1), as the gate's RAER budgets do.
-func headroom(margin, limit float64) float64 {
-	if limit == 0 {
-		if margin < 0 {
-			return -1
-		}
-		return 0
-	}
-	return margin / limit
 }
 
 // quantity renders a count or size per op plainly ("1", "0.5", "1.001"),

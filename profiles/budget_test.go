@@ -120,10 +120,12 @@ func TestWilson(t *testing.T) {
 		{10, 10, 0.7225, 1},
 		{50, 100, 0.4038, 0.5962},
 		{5, 100, 0.0215, 0.1118},
+		{100, 1000, 0.0829, 0.1202},
+		{50, 50, 0.9287, 1},
 	} {
-		lo, hi := wilson(tt.k, tt.n)
+		lo, hi := Wilson(float64(tt.k)/float64(tt.n), float64(tt.n))
 		if math.Abs(lo-tt.lo) > 1e-4 || math.Abs(hi-tt.hi) > 1e-4 {
-			t.Errorf("wilson(%d, %d) = [%.4f, %.4f], want [%.4f, %.4f]", tt.k, tt.n, lo, hi, tt.lo, tt.hi)
+			t.Errorf("Wilson(%d/%d) = [%.4f, %.4f], want [%.4f, %.4f]", tt.k, tt.n, lo, hi, tt.lo, tt.hi)
 		}
 	}
 }

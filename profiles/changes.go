@@ -9,6 +9,7 @@ import (
 	"go/token"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -201,7 +202,7 @@ func functionsAt(repoPath string, src []byte, lines []int, importPath string) (f
 		switch d := decl.(type) {
 		case *ast.FuncDecl:
 			name := pkg + "." + funcName(d)
-			if !contains(fns, name) {
+			if !slices.Contains(fns, name) {
 				fns = append(fns, name)
 			}
 		case *ast.GenDecl:

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"github.com/google/pprof/profile"
+	"github.com/perfslo/perfslo/internal/atomicfile"
 )
 
 // Delta is head minus base, both per Ops operations.
@@ -107,22 +108,8 @@ func countSamples(p *profile.Profile) int64 {
 // WriteFile writes p gzipped to path, atomically: a reader sees the old file
 // or the whole new one, never a torn profile.
 func WriteFile(path string, p *profile.Profile) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	err = p.Write(f)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("writing profile %s: %v", path, err)
+	if err := atomicfile.Write(path, p.Write); err != nil {
+		return fmt.Errorf("writing profile: %w", err)
 	}
 	return nil
 }

@@ -41,7 +41,7 @@ func MarkLikelyLayout(a *gate.Attribution, d *Delta, unit string, changes *Chang
 		if s.Value[idx] == 0 {
 			continue
 		}
-		stack = stackFunctions(s, stack[:0])
+		stack = StackFunctions(s, stack[:0])
 		if len(stack) == 0 || !top[stack[0]] {
 			continue
 		}

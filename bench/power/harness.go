@@ -17,6 +17,7 @@ import (
 
 	"github.com/perfslo/perfslo/budgets"
 	"github.com/perfslo/perfslo/gate"
+	"github.com/perfslo/perfslo/internal/atomicfile"
 	"github.com/perfslo/perfslo/internal/run"
 	"golang.org/x/perf/benchfmt"
 )
@@ -334,7 +335,7 @@ func (h *harness) ensureBaseline(ctx context.Context, iter int) error {
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(path, out.HeadText); err != nil {
+	if err := atomicfile.WriteBytes(path, out.HeadText); err != nil {
 		return err
 	}
 	h.baseline, h.baselineBlock, h.baselineTime = out.HeadText, block, time.Now()

@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/perfslo/perfslo/gate"
+	"github.com/perfslo/perfslo/internal/atomicfile"
 	"github.com/perfslo/perfslo/internal/run"
 )
 
@@ -179,7 +180,7 @@ func writeHygiene(dir string, s Settings, opts []hygieneOption, stats []*hygiene
 		}
 		fmt.Fprintln(&b)
 	}
-	if err := writeAtomic(filepath.Join(dir, "hygiene.md"), []byte(b.String())); err != nil {
+	if err := atomicfile.WriteBytes(filepath.Join(dir, "hygiene.md"), []byte(b.String())); err != nil {
 		return err
 	}
 	if last {

@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/perfslo/perfslo/internal/atomicfile"
 )
 
 // cell aggregates the runs of one mode × effect × variant.
@@ -63,10 +65,10 @@ func writeReports(dir string, stdout io.Writer) error {
 	}
 	var md bytes.Buffer
 	markdown(&md, s, cells, len(recs))
-	if err := writeAtomic(filepath.Join(dir, "results.md"), md.Bytes()); err != nil {
+	if err := atomicfile.WriteBytes(filepath.Join(dir, "results.md"), md.Bytes()); err != nil {
 		return err
 	}
-	if err := writeAtomic(filepath.Join(dir, "power.svg"), plot(s, cells)); err != nil {
+	if err := atomicfile.WriteBytes(filepath.Join(dir, "power.svg"), plot(s, cells)); err != nil {
 		return err
 	}
 	_, err = stdout.Write(md.Bytes())

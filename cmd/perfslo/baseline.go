@@ -56,16 +56,8 @@ func baselineSave(ctx context.Context, env *environment, args []string) (int, er
 	if len(pos) > 0 {
 		return exitUndecided, fmt.Errorf("unexpected argument %q (the name goes in --name)", pos[0])
 	}
-	moduleDir, err := findModule(env.dir)
+	moduleDir, cfg, err := loadRunConfig(env, *config, rf)
 	if err != nil {
-		return exitUndecided, err
-	}
-	cfg, err := loadConfig(env, *config, moduleDir)
-	if err != nil {
-		return exitUndecided, err
-	}
-	rf.apply(&cfg.Run)
-	if err := rf.validate(cfg.Run); err != nil {
 		return exitUndecided, err
 	}
 	st, err := openStore(ctx, env, *storeSpec, moduleDir)

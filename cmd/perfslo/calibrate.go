@@ -18,6 +18,7 @@ import (
 
 	"github.com/perfslo/perfslo/budgets"
 	"github.com/perfslo/perfslo/gate"
+	"github.com/perfslo/perfslo/internal/atomicfile"
 	"github.com/perfslo/perfslo/internal/run"
 	"github.com/perfslo/perfslo/internal/store"
 )
@@ -112,16 +113,8 @@ func runCalibrate(ctx context.Context, env *environment, args []string) (int, er
 	if *power <= 0 || *power >= 1 {
 		return exitUndecided, fmt.Errorf("--power %g: want a probability between 0 and 1, such as 0.8", *power)
 	}
-	moduleDir, err := findModule(env.dir)
+	moduleDir, cfg, err := loadRunConfig(env, *config, rf)
 	if err != nil {
-		return exitUndecided, err
-	}
-	cfg, err := loadConfig(env, *config, moduleDir)
-	if err != nil {
-		return exitUndecided, err
-	}
-	rf.apply(&cfg.Run)
-	if err := rf.validate(cfg.Run); err != nil {
 		return exitUndecided, err
 	}
 	benchtimes := splitList(cfg.Run.Benchtime)
@@ -199,7 +192,7 @@ func runCalibrate(ctx context.Context, env *environment, args []string) (int, er
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return exitUndecided, err
 		}
-		if err := writeFileAtomic(path, append(data, '\n')); err != nil {
+		if err := atomicfile.WriteBytes(path, append(data, '\n')); err != nil {
 			return exitUndecided, fmt.Errorf("saving the calibration: %w", err)
 		}
 		fmt.Fprintf(env.stderr, "perfslo: saved %s; gate warns when a benchmark cannot see its tolerance\n", path)

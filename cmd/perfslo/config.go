@@ -22,3 +22,22 @@ func loadConfig(env *environment, flagPath, dir string) (*budgets.Config, error)
 	}
 	return budgets.Load(path)
 }
+
+// loadRunConfig is the start of every command that runs benchmarks: the
+// module around the working directory, its budgets file, and the run
+// settings with the command-line flags applied.
+func loadRunConfig(env *environment, configFlag string, rf runFlags) (string, *budgets.Config, error) {
+	moduleDir, err := findModule(env.dir)
+	if err != nil {
+		return "", nil, err
+	}
+	cfg, err := loadConfig(env, configFlag, moduleDir)
+	if err != nil {
+		return "", nil, err
+	}
+	rf.apply(&cfg.Run)
+	if err := rf.validate(cfg.Run); err != nil {
+		return "", nil, err
+	}
+	return moduleDir, cfg, nil
+}

@@ -125,16 +125,8 @@ func runGate(ctx context.Context, env *environment, args []string) (int, error) 
 		return exitUndecided, errors.New("--base and --baseline exclude each other: compare with a git ref or with a stored baseline")
 	}
 
-	moduleDir, err := findModule(env.dir)
+	moduleDir, cfg, err := loadRunConfig(env, *config, rf)
 	if err != nil {
-		return exitUndecided, err
-	}
-	cfg, err := loadConfig(env, *config, moduleDir)
-	if err != nil {
-		return exitUndecided, err
-	}
-	rf.apply(&cfg.Run)
-	if err := rf.validate(cfg.Run); err != nil {
 		return exitUndecided, err
 	}
 	// Reports name budget locations relative to the module, so they read the

@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/perfslo/perfslo/gate"
+	"github.com/perfslo/perfslo/internal/atomicfile"
 )
 
 // reportOutputs are the --json and --markdown destinations shared by every
@@ -78,27 +78,7 @@ func writeOutput(env *environment, path string, write func(io.Writer) error) err
 	if err := write(&buf); err != nil {
 		return err
 	}
-	return writeFileAtomic(resolve(env, path), buf.Bytes())
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return atomicfile.WriteBytes(resolve(env, path), buf.Bytes())
 }
 
 // resolve makes path relative to the command's working directory.

@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"runtime"
 	"strconv"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/perf/benchfmt"
@@ -257,23 +256,7 @@ func runOnce(ctx context.Context, p Plan, side string, round int, pkg Package) (
 	if err := cmd.Start(); err != nil {
 		return nil, nil, LoadSample{}, fmt.Errorf("run: starting %s test binary for %s: %w", side, pkg.ImportPath, err)
 	}
-	// -test.timeout does not cover benchmarks (the testing package stops
-	// its alarm before running them), so the runner enforces the timeout:
-	// SIGQUIT first, for a stack dump naming the benchmark, then SIGKILL.
-	var timedOut atomic.Bool
-	exited := make(chan struct{})
-	watchdog := time.AfterFunc(p.Timeout, func() {
-		timedOut.Store(true)
-		quit(cmd)
-		select {
-		case <-exited:
-		case <-time.After(quitGrace):
-			killGroup(cmd)
-		}
-	})
-	waitErr := cmd.Wait()
-	close(exited)
-	watchdog.Stop()
+	waitErr, timedOut := waitWatched(cmd, p.Timeout)
 	wall := time.Since(t0)
 	after, ok2 := readCPUTimes()
 	killGroup(cmd)
@@ -290,7 +273,7 @@ func runOnce(ctx context.Context, p Plan, side string, round int, pkg Package) (
 	records, failures := analyze(processOutput{
 		side: side, pkg: pkg.ImportPath, procs: procs,
 		stdout: stdout.Bytes(), stderr: stderr.Bytes(),
-		waitErr: waitErr, timedOut: timedOut.Load(), timeout: p.Timeout,
+		waitErr: waitErr, timedOut: timedOut, timeout: p.Timeout,
 		fileName: fmt.Sprintf("%s round %d %s", side, round, pkg.ImportPath),
 	})
 	return records, failures, load, nil

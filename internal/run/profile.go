@@ -11,7 +11,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/perf/benchfmt"
@@ -273,20 +272,7 @@ func (p *profiler) run(ctx context.Context, what string, extra []string) (*bench
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("run: starting test binary for %s: %w", p.pkg.ImportPath, err)
 	}
-	var timedOut atomic.Bool
-	exited := make(chan struct{})
-	watchdog := time.AfterFunc(p.opts.Timeout, func() {
-		timedOut.Store(true)
-		quit(cmd)
-		select {
-		case <-exited:
-		case <-time.After(quitGrace):
-			killGroup(cmd)
-		}
-	})
-	waitErr := cmd.Wait()
-	close(exited)
-	watchdog.Stop()
+	waitErr, timedOut := waitWatched(cmd, p.opts.Timeout)
 	killGroup(cmd)
 	p.elapsed += time.Since(t0)
 	if err := ctx.Err(); err != nil {
@@ -295,7 +281,7 @@ func (p *profiler) run(ctx context.Context, what string, extra []string) (*bench
 	records, failures := analyze(processOutput{
 		side: "profile", pkg: p.pkg.ImportPath, procs: procs,
 		stdout: stdout.Bytes(), stderr: stderr.Bytes(),
-		waitErr: waitErr, timedOut: timedOut.Load(), timeout: p.opts.Timeout,
+		waitErr: waitErr, timedOut: timedOut, timeout: p.opts.Timeout,
 		fileName: fmt.Sprintf("%s profile (%s) of %s", what, p.bench, p.pkg.ImportPath),
 	})
 	if len(failures) > 0 {

@@ -10,6 +10,7 @@ import (
 	"github.com/google/pprof/profile"
 	"github.com/perfslo/perfslo/budgets"
 	"github.com/perfslo/perfslo/gate"
+	"github.com/perfslo/perfslo/profiles"
 )
 
 // Units of staging rows.
@@ -144,7 +145,7 @@ func cpuRow(cfg *budgets.Config, in CheckInput, b budgets.StagingBudget, re *reg
 	if t.total > 0 {
 		p = float64(v) / float64(t.total)
 	}
-	low, high := wilson(p, n)
+	low, high := profiles.Wilson(p, n)
 	row.Head = &gate.Stat{Center: p, Low: low, High: high, N: int(n + 0.5)}
 	row.Budget.Headroom = (b.CPUShare - p) / b.CPUShare
 

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/google/pprof/profile"
+	"github.com/perfslo/perfslo/profiles"
 )
 
 // Coverage compares where a service spends CPU in staging with what the
@@ -54,7 +55,7 @@ func ComputeCoverage(staging *profile.Profile, benchmarks []*profile.Profile) (*
 	var stack []string
 	for _, bp := range benchmarks {
 		for _, s := range bp.Sample {
-			stack = stackFunctions(s, stack[:0])
+			stack = profiles.StackFunctions(s, stack[:0])
 			for _, f := range stack {
 				exercised[f] = true
 			}
@@ -70,7 +71,7 @@ func ComputeCoverage(staging *profile.Profile, benchmarks []*profile.Profile) (*
 			continue
 		}
 		total += v
-		stack = stackFunctions(s, stack[:0])
+		stack = profiles.StackFunctions(s, stack[:0])
 		deepest := ""
 		for _, f := range stack {
 			if isApplication(f) {

@@ -93,7 +93,7 @@ func PathShare(staging *profile.Profile, benchmarks ...*profile.Profile) (float6
 	var stack []string
 	for _, bp := range benchmarks {
 		for _, s := range bp.Sample {
-			stack = stackFunctions(s, stack[:0])
+			stack = profiles.StackFunctions(s, stack[:0])
 			for _, f := range stack {
 				if isApplication(f) && !isTestFunction(f) {
 					code[f] = true
@@ -105,7 +105,7 @@ func PathShare(staging *profile.Profile, benchmarks ...*profile.Profile) (float6
 	for _, s := range staging.Sample {
 		v := s.Value[si]
 		total += v
-		stack = stackFunctions(s, stack[:0])
+		stack = profiles.StackFunctions(s, stack[:0])
 		for _, f := range stack {
 			if code[f] {
 				on += v

@@ -2,11 +2,12 @@ package pyroscope
 
 import (
 	"fmt"
-	"math"
 	"regexp"
+	"slices"
 	"sort"
 
 	"github.com/google/pprof/profile"
+	"github.com/perfslo/perfslo/profiles"
 )
 
 // agentHz is the Go agent's CPU sampling rate (pyroscope-go fixes it at
@@ -63,12 +64,12 @@ func newTally(p *profile.Profile, idx int) *tally {
 			continue
 		}
 		t.total += v
-		stack = stackFunctions(s, stack[:0])
+		stack = profiles.StackFunctions(s, stack[:0])
 		if len(stack) > 0 {
 			t.flat[stack[0]] += v
 		}
 		for i, name := range stack {
-			if !contains(stack[:i], name) {
+			if !slices.Contains(stack[:i], name) {
 				t.cum[name] += v
 			}
 		}
@@ -115,7 +116,7 @@ func (t *tally) matching(re *regexp.Regexp) (int64, []string) {
 	var v int64
 	var stack []string
 	for _, s := range t.p.Sample {
-		stack = stackFunctions(s, stack[:0])
+		stack = profiles.StackFunctions(s, stack[:0])
 		for _, name := range stack {
 			if re.MatchString(name) {
 				v += s.Value[t.idx]
@@ -139,48 +140,4 @@ func ranked(m map[string]int64) []string {
 		return names[i] < names[j]
 	})
 	return names
-}
-
-// stackFunctions appends the function names of a sample's stack, leaf
-// first, inlined frames included (a Location lists the inlined callee first).
-func stackFunctions(s *profile.Sample, dst []string) []string {
-	for _, loc := range s.Location {
-		if loc == nil {
-			continue
-		}
-		if len(loc.Line) == 0 {
-			dst = append(dst, fmt.Sprintf("0x%x", loc.Address))
-		}
-		for _, ln := range loc.Line {
-			name := "?"
-			if ln.Function != nil && ln.Function.Name != "" {
-				name = ln.Function.Name
-			}
-			dst = append(dst, name)
-		}
-	}
-	return dst
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
-}
-
-// wilson is the Wilson score interval of a proportion p observed in n
-// trials at the package's confidence level: unlike p ± z·√(p(1-p)/n) it
-// stays inside [0, 1] and is honest for shares near 0 and few samples.
-func wilson(p, n float64) (low, high float64) {
-	if n <= 0 {
-		return 0, 1
-	}
-	const z = 1.959963984540054 // two-sided 95%
-	d := 1 + z*z/n
-	c := (p + z*z/(2*n)) / d
-	h := z * math.Sqrt(p*(1-p)/n+z*z/(4*n*n)) / d
-	return math.Max(0, c-h), math.Min(1, c+h)
 }

@@ -38,23 +38,6 @@ func TestLabelSelector(t *testing.T) {
 	}
 }
 
-func TestWilson(t *testing.T) {
-	// Reference values: the Wilson score interval at 95% (z = 1.96).
-	for _, tc := range []struct {
-		p, n, low, high float64
-	}{
-		{0.5, 100, 0.4038, 0.5962},
-		{0.1, 1000, 0.0829, 0.1202},
-		{0, 50, 0, 0.0713},
-		{1, 50, 0.9287, 1},
-	} {
-		low, high := wilson(tc.p, tc.n)
-		if math.Abs(low-tc.low) > 5e-4 || math.Abs(high-tc.high) > 5e-4 {
-			t.Errorf("wilson(%g, %g) = [%.4f, %.4f], want [%.4f, %.4f]", tc.p, tc.n, low, high, tc.low, tc.high)
-		}
-	}
-}
-
 func TestPackageOfAndApplication(t *testing.T) {
 	for _, tc := range []struct {
 		fn, pkg string
