@@ -29,4 +29,14 @@
 //   - Too few samples, or noise wider than the tolerance on a row that shows
 //     no significant change, make the row unmeasurable: the gate says it could
 //     not see, instead of passing silently.
+//   - A flag must be raised twice (Confirm). Rows the first pass judges a
+//     regression or violation are re-measured in fresh interleaved rounds of
+//     only those benchmarks; the new samples are compared on their own, not
+//     pooled, with Holm over the re-measured rows, and the flag stands only
+//     if the second stage raises it too. The stages are independent, so
+//     under no change a row survives both with probability ≤ α², and the
+//     suite's family-wise false-alarm rate is ≤ α² as well (Holm holds it at
+//     α in each stage). The price is power: the product of the two stages'.
+//     With a stored baseline only the head can be re-run; both stages then
+//     share the base sample and the bound is α, which the row's reasons say.
 package gate

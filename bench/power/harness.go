@@ -63,6 +63,9 @@ type Score struct {
 	// ControlFlags counts flagged rows where nothing changed: false alarms.
 	ControlFlags int `json:"control_flags"`
 	Unmeasurable int `json:"unmeasurable"`
+	// ByBenchmark counts injected and detected rows per benchmark, since
+	// noise, and so power, differs from one benchmark to the next.
+	ByBenchmark map[string][2]int `json:"by_benchmark,omitempty"`
 	// Flagged names the flagged rows, for post-mortems.
 	Flagged []string `json:"flagged,omitempty"`
 }
@@ -435,6 +438,8 @@ func (h *harness) injected(pkg, bench string) bool {
 		return on("sum")
 	case strings.HasSuffix(pkg, "/jsonenc") && (bench == "BenchmarkEncode" || strings.HasPrefix(bench, "BenchmarkEncode-")):
 		return on("jsonenc")
+	case strings.HasSuffix(pkg, "/digest") && (bench == "BenchmarkHash" || strings.HasPrefix(bench, "BenchmarkHash-")):
+		return on("digest")
 	}
 	return false
 }
@@ -463,9 +468,16 @@ func (h *harness) score(rep *gate.Report, effect string) Score {
 		switch {
 		case target:
 			s.Injected++
+			if s.ByBenchmark == nil {
+				s.ByBenchmark = map[string][2]int{}
+			}
+			b := s.ByBenchmark[r.Benchmark]
+			b[0]++
 			if flagged {
 				s.Detected++
+				b[1]++
 			}
+			s.ByBenchmark[r.Benchmark] = b
 			if r.Verdict == gate.Unmeasurable {
 				s.Unmeasurable++
 			}

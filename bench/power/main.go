@@ -113,7 +113,7 @@ func power(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.Float64Var(&s.Alpha, "alpha", 0.05, "family-wise significance level")
 	effects := fs.String("effects", "0,2,5,10,alloc", "injected effects: percent of extra work, or alloc (+1 allocation per op)")
 	modes := fs.String("modes", strings.Join(allModes, ","), "modes: stored, sequential, interleaved")
-	fs.StringVar(&s.Sites, "sites", "sum,jsonenc", "inject sites (sum: BenchmarkSum/*, jsonenc: BenchmarkEncode)")
+	fs.StringVar(&s.Sites, "sites", "sum,jsonenc,digest", "inject sites (sum: BenchmarkSum/*, jsonenc: BenchmarkEncode, digest: BenchmarkHash)")
 	fs.IntVar(&s.BaselineEvery, "baseline-every", 5, "stored mode: measure a new baseline every `K` repetitions")
 	fresh := fs.Bool("fresh", false, "discard earlier results in -out instead of resuming")
 	reportOnly := fs.Bool("report", false, "only rewrite results.md and power.svg from runs.jsonl")

@@ -43,7 +43,16 @@ func writeReports(dir string, stdout io.Writer) error {
 		return err
 	}
 	cells := map[[3]string]*cell{}
+	// byBench counts the final variant's injected and detected rows per
+	// mode × effect × benchmark.
+	byBench := map[[3]string][2]int{}
+	final := finalVariant(s)
 	for _, r := range recs {
+		for b, n := range r.Variants[final].ByBenchmark {
+			k := [3]string{r.Mode, r.Effect, b}
+			c := byBench[k]
+			byBench[k] = [2]int{c[0] + n[0], c[1] + n[1]}
+		}
 		for v, sc := range r.Variants {
 			k := [3]string{r.Mode, r.Effect, v}
 			c := cells[k]
@@ -65,6 +74,7 @@ func writeReports(dir string, stdout io.Writer) error {
 	}
 	var md bytes.Buffer
 	markdown(&md, s, cells, len(recs))
+	perBenchmark(&md, s, byBench)
 	if err := atomicfile.WriteBytes(filepath.Join(dir, "results.md"), md.Bytes()); err != nil {
 		return err
 	}
@@ -124,8 +134,8 @@ func markdown(w io.Writer, s Settings, cells map[[3]string]*cell, total int) {
 	sort.Slice(work, func(i, j int) bool { return num(work[i]) < num(work[j]) })
 
 	fmt.Fprintf(w, "## The verdicts perfslo gives (%s)\n\n", variantName(final))
-	fmt.Fprintf(w, "Detection rate: injected rows flagged, of all injected rows (sec/op of BenchmarkSum/* and BenchmarkEncode for time; "+
-		"their allocs/op and B/op for +1 alloc). False alarms: gate runs in which any row that did not change was flagged. "+
+	fmt.Fprintf(w, "Detection rate: injected rows flagged, of all injected rows (the sec/op rows of the injected sites' benchmarks for time; "+
+		"their allocs/op and B/op rows for +1 alloc). False alarms: gate runs in which any row that did not change was flagged. "+
 		"[95%% Wilson interval].\n\n")
 	fmt.Fprint(w, "| mode | runs/cell |")
 	for _, e := range work {
@@ -316,4 +326,54 @@ func plot(s Settings, cells map[[3]string]*cell) []byte {
 	fmt.Fprintf(&b, `<text x="%g" y="%g" fill="#666">dashed: 95%%</text>`+"\n", W-right+12, top+20+float64(len(s.Modes))*20+10)
 	b.WriteString("</svg>\n")
 	return b.Bytes()
+}
+
+// perBenchmark writes the final variant's detection rate per benchmark:
+// noise differs by an order of magnitude between a CPU-bound benchmark and
+// one that allocates or makes syscalls, and so does power.
+func perBenchmark(w io.Writer, s Settings, byBench map[[3]string][2]int) {
+	if len(byBench) == 0 {
+		return
+	}
+	var effects, benches []string
+	seenE, seenB := map[string]bool{}, map[string]bool{}
+	for k := range byBench {
+		if !seenE[k[1]] {
+			seenE[k[1]] = true
+			effects = append(effects, k[1])
+		}
+		if !seenB[k[2]] {
+			seenB[k[2]] = true
+			benches = append(benches, k[2])
+		}
+	}
+	sort.Slice(effects, func(i, j int) bool { return effectOrder(effects[i]) < effectOrder(effects[j]) })
+	sort.Strings(benches)
+	fmt.Fprintf(w, "\n## Detection per benchmark (%s)\n\n| mode | benchmark |", variantName(finalVariant(s)))
+	for _, e := range effects {
+		fmt.Fprintf(w, " %s |", effectLabel(e))
+	}
+	fmt.Fprint(w, "\n|---|---|")
+	for range effects {
+		fmt.Fprint(w, "---|")
+	}
+	fmt.Fprintln(w)
+	for _, mode := range s.Modes {
+		for _, b := range benches {
+			fmt.Fprintf(w, "| %s | %s |", mode, b)
+			for _, e := range effects {
+				n := byBench[[3]string{mode, e, b}]
+				fmt.Fprintf(w, " %s |", prop(n[1], n[0]))
+			}
+			fmt.Fprintln(w)
+		}
+	}
+}
+
+// effectOrder sorts effects: numeric work ascending, then alloc.
+func effectOrder(e string) float64 {
+	if e == "alloc" {
+		return math.Inf(1)
+	}
+	return num(e)
 }

@@ -41,7 +41,7 @@ var Work string
 var Allocs string
 
 // Sites restricts injection to a comma-separated list of site names ("sum",
-// "jsonenc"); empty means every site. Set with -X.
+// "jsonenc", "digest"); empty means every site. Set with -X.
 var Sites string
 
 // settings is the parsed knob.
