@@ -22,9 +22,12 @@ build:
 
 # The gate on examples/: head is the working tree, base its HEAD commit (built
 # in a temporary worktree). On a clean checkout that is an A/A run: the
-# budgets and their headroom are judged, and nothing may regress.
+# budgets and their headroom are judged, and nothing may regress. The demo
+# accepts rows too noisy to judge at count 10 (shared VMs make the memory-heavy
+# examples so; the report names each, and `make calibrate` the count that
+# would see it); a real gate leaves --allow-unmeasurable off.
 bench-gate: build
-	cd examples && $(PERFSLO) gate --base HEAD --markdown $(BIN)/bench-gate.md --json $(BIN)/bench-gate.json
+	cd examples && $(PERFSLO) gate --base HEAD --allow-unmeasurable --markdown $(BIN)/bench-gate.md --json $(BIN)/bench-gate.json
 
 test: lint test-go test-examples fuzz
 

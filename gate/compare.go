@@ -11,6 +11,10 @@ import (
 	"golang.org/x/perf/benchmath"
 )
 
+// MDEPower is the power at which a row's minimum detectable effect is
+// stated: a regression of that size is flagged 80% of the time.
+const MDEPower = 0.8
+
 // Defaults for Options.
 const (
 	DefaultAlpha      = 0.05
@@ -82,7 +86,9 @@ func Compare(base, head *Side, opt Options) *Report {
 	showProcs := distinctProcs(keys) > 1
 	thresholds := &benchmath.Thresholds{CompareAlpha: opt.Alpha}
 	var tested []*Row
+	noise := make([]float64, 0, len(keys)) // robust CV per row, for its MDE
 	for _, k := range keys {
+		noise = append(noise, max(RobustCV(base.samples[k]), RobustCV(head.samples[k])))
 		row := compareRow(k, base.samples[k], head.samples[k], units, thresholds, opt)
 		if showProcs && k.Procs != 0 {
 			row.Benchmark = fmt.Sprintf("%s-%d", k.Benchmark, k.Procs)
@@ -95,6 +101,12 @@ func Compare(base, head *Side, opt Options) *Report {
 		}
 	}
 	adjust(tested, opt.Correction)
+	// A single regression among m tests faces Holm's first threshold, α/m:
+	// the power every row must have to be judged at all.
+	alphaRow := opt.Alpha
+	if opt.Correction == CorrectionHolm && len(tested) > 1 {
+		alphaRow /= float64(len(tested))
+	}
 	for i := range rep.Results {
 		r := &rep.Results[i]
 		k := keys[i]
@@ -102,8 +114,14 @@ func Compare(base, head *Side, opt Options) *Report {
 			// Significance of exact rows was settled in compareRow.
 		} else {
 			r.Significant = *r.PAdjusted < opt.Alpha
+			if r.Base != nil && r.Head != nil {
+				n := min(r.Base.N, r.Head.N)
+				if mde := MinimumDetectableEffect(n, noise[i], alphaRow, MDEPower); !math.IsNaN(mde) {
+					r.MDE = &mde
+				}
+			}
 		}
-		decide(r, opt.Config, k)
+		decide(r, opt.Config, k, noise[i], alphaRow)
 	}
 	rep.Settings.Tests = len(tested)
 	Recount(rep)

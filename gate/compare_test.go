@@ -106,7 +106,7 @@ func TestVerdicts(t *testing.T) {
 		{"first alloc from zero", map[[2]string][]float64{allocs: constantVals(0, 10)}, map[[2]string][]float64{allocs: constantVals(1, 10)}, "", "allocs/op", Regression, "0 → 1"},
 		{"alloc count varies", map[[2]string][]float64{allocs: {100, 120, 90, 110, 100, 95, 105, 100, 130, 80}}, map[[2]string][]float64{allocs: {101, 119, 91, 111, 99, 96, 104, 100, 129, 81}}, "", "allocs/op", RowPass, "compared statistically"},
 		{"too few samples", map[[2]string][]float64{sec: around(1e-5, 0.01, 3)}, map[[2]string][]float64{sec: around(1.01e-5, 0.01, 3)}, "", "sec/op", Unmeasurable, "too few samples"},
-		{"noise wider than tolerance", map[[2]string][]float64{sec: around(1e-5, 0.3, 10)}, map[[2]string][]float64{sec: around(1e-5, 0.3, 10)}, "", "sec/op", Unmeasurable, "exceeds the 5% tolerance"},
+		{"noise wider than tolerance", map[[2]string][]float64{sec: around(1e-5, 0.3, 10)}, map[[2]string][]float64{sec: around(1e-5, 0.3, 10)}, "", "sec/op", Unmeasurable, "too noisy to judge"},
 		{"budget broken", map[[2]string][]float64{sec: around(1e-5, 0.01, 10)}, map[[2]string][]float64{sec: around(1e-5, 0.01, 10)},
 			"version: 1\nbudgets:\n  - benchmark: BenchmarkSum/lines=*\n    operation: sum\n    dataset: lines\n    limits: {sec/op: 5ns * lines}\n", "sec/op", Violation, "RAER budget sec/op broken"},
 		{"budget kept", map[[2]string][]float64{sec: around(1e-5, 0.01, 10)}, map[[2]string][]float64{sec: around(1e-5, 0.01, 10)},

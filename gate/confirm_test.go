@@ -164,7 +164,7 @@ func TestConfirmRows(t *testing.T) {
 			base2: map[[2]string][]float64{sec(a): wide}, head2: map[[2]string][]float64{sec(a): wide},
 			wantCandidates: "BenchmarkA",
 			want:           map[string]RowVerdict{"BenchmarkA sec/op": Unmeasurable},
-			wantReason:     map[string]string{"BenchmarkA sec/op": "could not judge it (noise"},
+			wantReason:     map[string]string{"BenchmarkA sec/op": "could not judge it (too noisy to judge"},
 		},
 		{
 			name:  "stored baseline: only head re-run, said so",

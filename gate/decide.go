@@ -10,7 +10,7 @@ import (
 
 // decide sets a row's tolerance, budget and verdict. Precedence: a budget
 // violation, then a regression, then unmeasurable, then improvement.
-func decide(r *Row, cfg *budgets.Config, k Key) {
+func decide(r *Row, cfg *budgets.Config, k Key, noise, alphaRow float64) {
 	entry := cfg.Match(k.Package, k.Benchmark)
 	r.Tolerance = cfg.ToleranceFor(entry, r.Unit)
 
@@ -22,7 +22,7 @@ func decide(r *Row, cfg *budgets.Config, k Key) {
 		r.Verdict = Removed
 		r.Reasons = append(r.Reasons, "missing in head")
 	default:
-		r.Verdict = judgeChange(r)
+		r.Verdict = judgeChange(r, noise, alphaRow)
 	}
 
 	if entry != nil && r.Head != nil {
@@ -40,7 +40,7 @@ func worse(r *Row) bool {
 	return r.Head.Center > r.Base.Center
 }
 
-func judgeChange(r *Row) RowVerdict {
+func judgeChange(r *Row, noise, alphaRow float64) RowVerdict {
 	if r.Significant {
 		if !worse(r) {
 			r.Reasons = append(r.Reasons, fmt.Sprintf("significantly better (%s)", FormatDelta(r)))
@@ -58,12 +58,16 @@ func judgeChange(r *Row) RowVerdict {
 		r.Reasons = append(r.Reasons, "too few samples: "+need)
 		return Unmeasurable
 	}
-	if r.Assumption != "exact" && r.Tolerance > 0 {
-		noise := math.Max(spread(r.Base), spread(r.Head))
-		if noise > r.Tolerance {
-			r.Reasons = append(r.Reasons, fmt.Sprintf("noise ±%s exceeds the %s tolerance: a regression of that size could hide here (raise count or benchtime, or quiet the machine)", pct(noise), pct(r.Tolerance)))
-			return Unmeasurable
+	// The test saw nothing; could it have? A regression of the tolerance's
+	// size must be found with MDEPower, or the row was not judged.
+	if r.MDE != nil && r.Tolerance > 0 && *r.MDE > r.Tolerance {
+		need := "no count up to 200"
+		if n := SamplesFor(r.Tolerance, noise, alphaRow, MDEPower, 200); n > 0 {
+			need = fmt.Sprintf("count %d", n)
 		}
+		r.Reasons = append(r.Reasons, fmt.Sprintf("too noisy to judge: noise %s (robust CV) hides regressions under %s at n=%d, more than the %s tolerance (%s would see it; or quiet the machine)",
+			pct(noise), pct(*r.MDE), min(r.Base.N, r.Head.N), pct(r.Tolerance), need))
+		return Unmeasurable
 	}
 	return RowPass
 }
@@ -83,18 +87,6 @@ func powerWarning(ws []string) string {
 		}
 	}
 	return ""
-}
-
-// spread is the larger distance of a side's interval ends from its center,
-// as a fraction of the center (benchstat's "± x%").
-func spread(s *Stat) float64 {
-	if s == nil || s.Center == 0 {
-		return 0
-	}
-	if math.IsInf(s.Low, 0) || math.IsInf(s.High, 0) {
-		return math.Inf(1)
-	}
-	return math.Max(s.High/s.Center-1, 1-s.Low/s.Center)
 }
 
 func pct(f float64) string {

@@ -117,6 +117,11 @@ type Row struct {
 	Tolerance float64 `json:"tolerance"`
 	// HigherIsBetter is true for units like B/s.
 	HigherIsBetter bool `json:"higher_is_better,omitempty"`
+	// MDE is the smallest regression (fraction) this row could detect with
+	// 80% power, from its own noise, sample counts and the family-wise α;
+	// nil for exact rows and one-sided rows. A row whose MDE exceeds its
+	// tolerance and shows no significant change is unmeasurable.
+	MDE *float64 `json:"mde,omitempty"`
 	// Assumption is "exact" or "nothing" (benchmath's names).
 	Assumption string `json:"assumption"`
 

@@ -150,6 +150,11 @@ func Headline(r *Report) string {
 // StatsNote states how the verdict was reached, for the reader to judge it.
 func StatsNote(r *Report) string {
 	s := r.Settings
+	if s.Alpha == 0 {
+		// No comparison was made (a staging check judges one profile):
+		// only intervals over profile samples stand behind the verdicts.
+		return fmt.Sprintf("Statistics: shares of profile samples with %.0f%% Wilson intervals; a budget fails when the whole interval is past it.", 100*s.Confidence)
+	}
 	corr := "no multiple-comparison correction"
 	if s.Correction == CorrectionHolm {
 		corr = fmt.Sprintf("Holm–Bonferroni over %d tests", s.Tests)

@@ -115,11 +115,7 @@ func baselineSave(ctx context.Context, env *environment, args []string) (int, er
 }
 
 func countBenchmarks(rs []*benchfmt.Result) int {
-	side := gate.NewSide(gate.Source{})
-	for _, r := range rs {
-		side.Add(r)
-	}
-	return len(sideBenchmarks(side))
+	return len(sideBenchmarks(sideOf(gate.Source{}, rs)))
 }
 
 func baselineList(ctx context.Context, env *environment, args []string) (int, error) {

@@ -163,13 +163,7 @@ func runCalibrate(ctx context.Context, env *environment, args []string) (int, er
 		for _, w := range out.LoadWarnings(runtime.NumCPU()) {
 			warnings = append(warnings, "benchtime "+orDefault(bt, "default")+": "+w+" — the noise measured includes it")
 		}
-		a, b := gate.NewSide(gate.Source{Label: "A"}), gate.NewSide(gate.Source{Label: "A'"})
-		for _, res := range out.Base {
-			a.Add(res)
-		}
-		for _, res := range out.Head {
-			b.Add(res)
-		}
+		a, b := sideOf(gate.Source{Label: "A"}, out.Base), sideOf(gate.Source{Label: "A'"}, out.Head)
 		cal.Benchmarks = append(cal.Benchmarks, calibrate(a, b, bt, cfg, opt, cal)...)
 	}
 	if len(cal.Benchmarks) == 0 {

@@ -65,9 +65,5 @@ func listBenchmarks(ctx context.Context, env *environment, dir string, cfg *budg
 	if err != nil {
 		return nil, err
 	}
-	side := gate.NewSide(gate.Source{})
-	for _, r := range out.Head {
-		side.Add(r)
-	}
-	return sideBenchmarks(side), nil
+	return sideBenchmarks(sideOf(gate.Source{}, out.Head)), nil
 }

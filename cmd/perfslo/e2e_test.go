@@ -126,20 +126,26 @@ func flagged(r *gate.Report) map[string]gate.RowVerdict {
 
 // TestGateEndToEnd is the gate's acceptance test: a real git repository of
 // the examples module, real go test runs of base and head, interleaved. One
-// commit makes BenchmarkSum ~30% slower (the inject knob's source default)
+// commit makes BenchmarkHash ~30% slower (the inject knob's source default)
 // and makes BenchmarkBuilder allocate once more; the gate must exit 2 and
 // flag exactly those two. Reverting the commit must exit 0.
+//
+// The slowed benchmark is the CPU-bound one on purpose: on shared VMs the
+// memory- and syscall-heavy examples (Sum, MapBuild) show 10–30% noise
+// between processes (perfslo calibrate, bench/power), so a test that needs
+// them detected would fail for reasons of the host, not of perfslo. They
+// stay in the run as controls: they must not be flagged.
 func TestGateEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs real benchmarks")
 	}
 	repo := examplesRepo(t)
 	edit(t, filepath.Join(repo, "internal/inject/inject.go"), "var Work string", `var Work = "30"`)
-	edit(t, filepath.Join(repo, "internal/inject/inject.go"), "var Sites string", `var Sites = "sum"`)
+	edit(t, filepath.Join(repo, "internal/inject/inject.go"), "var Sites string", `var Sites = "digest"`)
 	edit(t, filepath.Join(repo, "strbuild/strbuild.go"), "return b.String()", "return strings.Clone(b.String())")
-	git(t, repo, "commit", "-q", "-am", "slower sum, one more alloc in Builder")
+	git(t, repo, "commit", "-q", "-am", "slower hash, one more alloc in Builder")
 
-	common := []string{"--bench", "Sum/lines=1000$|Sum/lines=10000$|Builder|MapBuild", "--count", "10", "--benchtime", "20ms", "--no-profiles"}
+	common := []string{"--bench", "Hash|Builder|MapBuild|Sum/lines=1000$", "--count", "10", "--benchtime", "20ms", "--no-profiles"}
 	report := filepath.Join(t.TempDir(), "report.json")
 	code, stdout, stderr := perfslo(t, repo, append([]string{"gate", "--base", "HEAD~1", "--json", report}, common...)...)
 	if code != exitFail {
@@ -151,18 +157,18 @@ func TestGateEndToEnd(t *testing.T) {
 	for k := range got {
 		benchmarks[strings.SplitN(strings.Fields(k)[0], "/", 2)[0]] = true
 	}
-	if !benchmarks["BenchmarkSum"] || !benchmarks["BenchmarkBuilder"] || len(benchmarks) != 2 {
-		t.Errorf("flagged %v, want exactly BenchmarkSum and BenchmarkBuilder\n%s", got, stdout)
+	if !benchmarks["BenchmarkHash"] || !benchmarks["BenchmarkBuilder"] || len(benchmarks) != 2 {
+		t.Errorf("flagged %v, want exactly BenchmarkHash and BenchmarkBuilder\n%s", got, stdout)
 	}
-	if _, ok := got["BenchmarkSum/lines=10000 sec/op"]; !ok {
-		t.Errorf("Sum/lines=10000 sec/op not flagged: %v", got)
+	if _, ok := got["BenchmarkHash sec/op"]; !ok {
+		t.Errorf("Hash sec/op not flagged: %v", got)
 	}
 	if _, ok := got["BenchmarkBuilder allocs/op"]; !ok {
 		t.Errorf("Builder allocs/op not flagged: %v", got)
 	}
 	for _, row := range r.Results {
-		if row.Benchmark == "BenchmarkSum/lines=10000" && row.Unit == "sec/op" && (row.Delta == nil || *row.Delta < 0.15 || *row.Delta > 0.6) {
-			t.Errorf("Sum/lines=10000 delta %s, want about +30%%", gate.FormatDelta(&row))
+		if row.Benchmark == "BenchmarkHash" && row.Unit == "sec/op" && (row.Delta == nil || *row.Delta < 0.15 || *row.Delta > 0.6) {
+			t.Errorf("Hash delta %s, want about +30%%", gate.FormatDelta(&row))
 		}
 	}
 	if !strings.Contains(stdout, "REGRESSION") && !strings.Contains(stdout, "VIOLATION") {

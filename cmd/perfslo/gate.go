@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"github.com/perfslo/perfslo/internal/gitref"
 	"github.com/perfslo/perfslo/internal/run"
 	"github.com/perfslo/perfslo/internal/store"
+	"golang.org/x/perf/benchfmt"
 )
 
 func init() {
@@ -157,82 +159,21 @@ func runGate(ctx context.Context, env *environment, args []string) (int, error) 
 		Timeout:   *rf.timeout,
 		Progress:  env.stderr,
 	}
-	var (
-		baseSide   *gate.Side
-		baseSrc    gate.Source
-		warnings   []string
-		baseProfs  map[string]string
-		baseCommit string
-	)
-	if *baselineName != "" {
-		st, err := openStore(ctx, env, *storeSpec, moduleDir)
-		if err != nil {
-			return exitUndecided, err
-		}
-		bl, err := st.Load(*baselineName)
-		if err != nil {
-			return exitUndecided, err
-		}
-		baseSrc = sourceFromMeta(bl.Meta)
-		baseCommit = bl.Meta.Commit
-		baseSide, err = gate.ReadSide(baseSrc, strings.NewReader(string(bl.Results)), "baseline "+bl.Meta.Name)
-		if err != nil {
-			return exitUndecided, err
-		}
-		baseProfs = bl.Profiles
-		here := store.CurrentMachine(ctx)
-		here.GOMAXPROCS = cfg.Run.CPU
-		for _, d := range bl.Meta.Differences(here) {
-			warnings = append(warnings, fmt.Sprintf("baseline %q was measured elsewhere: %s; timings may differ for that reason alone", bl.Meta.Name, d))
-		}
-	} else {
-		repo, err := gitref.Root(ctx, moduleDir)
-		if err != nil {
-			return exitUndecided, fmt.Errorf("--base needs a git repository (or use --baseline NAME): %w", err)
-		}
-		ref := *baseRef
-		if ref == "" {
-			if ref, err = gitref.DefaultBase(ctx, repo); err != nil {
-				return exitUndecided, err
-			}
-			fmt.Fprintf(env.stderr, "perfslo: base defaults to %s\n", ref)
-		}
-		wt, commit, cleanup, err := gitref.Worktree(ctx, repo, ref)
-		if err != nil {
-			return exitUndecided, err
-		}
-		defer func() {
-			if err := cleanup(); err != nil {
-				fmt.Fprintf(env.stderr, "perfslo: removing the base worktree: %v\n", err)
-			}
-		}()
-		rel, err := filepath.Rel(repo, moduleDir)
-		if err != nil {
-			return exitUndecided, err
-		}
-		baseDir := filepath.Join(wt, rel)
-		fmt.Fprintf(env.stderr, "perfslo: building base %s (%s)\n", ref, shortCommit(commit))
-		plan.Base, err = run.Build(ctx, baseDir, cfg.Run.Packages, filepath.Join(work, "base"))
-		if err != nil {
-			return exitUndecided, fmt.Errorf("building base %s: %w", ref, err)
-		}
-		baseSrc = gate.Source{Label: ref, Ref: ref, Commit: commit, GoVersion: headSrc.GoVersion, GOOS: headSrc.GOOS, GOARCH: headSrc.GOARCH, CPU: headSrc.CPU}
-		baseCommit = commit
+	base, err := prepareBase(ctx, env, baseChoice{ref: *baseRef, baseline: *baselineName, store: *storeSpec}, moduleDir, cfg, headSrc, filepath.Join(work, "base"))
+	if err != nil {
+		return exitUndecided, err
 	}
+	defer base.cleanup()
+	plan.Base = base.pkgs
 
 	outcome, err := run.Interleave(ctx, plan)
 	if err != nil {
 		return exitUndecided, err
 	}
-	headSide := gate.NewSide(headSrc)
-	for _, r := range outcome.Head {
-		headSide.Add(r)
-	}
+	headSide := sideOf(headSrc, outcome.Head)
+	baseSide := base.side
 	if baseSide == nil {
-		baseSide = gate.NewSide(baseSrc)
-		for _, r := range outcome.Base {
-			baseSide.Add(r)
-		}
+		baseSide = sideOf(base.src, outcome.Base)
 	}
 
 	opt := stats.options(cfg)
@@ -247,7 +188,7 @@ func runGate(ctx context.Context, env *environment, args []string) (int, error) 
 			return exitUndecided, fmt.Errorf("confirming flagged rows: %w", err)
 		}
 	}
-	rep.Warnings = append(rep.Warnings, warnings...)
+	rep.Warnings = append(rep.Warnings, base.warnings...)
 	rep.Warnings = append(rep.Warnings, outcome.LoadWarnings(runtime.NumCPU())...)
 	for _, f := range outcome.Failures {
 		rep.Failures = append(rep.Failures, gate.Failure{Package: f.Package, Benchmark: f.Benchmark, Side: f.Side, Kind: f.Kind, Output: f.Output})
@@ -274,9 +215,9 @@ func runGate(ctx context.Context, env *environment, args []string) (int, error) 
 			dir = filepath.Join(moduleDir, ".perfslo", "profiles", time.Now().UTC().Format("20060102T150405Z"))
 		}
 		in := profileInput{
-			Config: cfg, Base: plan.Base, Head: head, BaseProfiles: baseProfs,
+			Config: cfg, Base: plan.Base, Head: head, BaseProfiles: base.profiles,
 			Benchtime: cfg.Run.Benchtime, CPU: cfg.Run.CPU, Timeout: *rf.timeout,
-			OutDir: resolve(env, dir), ModuleDir: moduleDir, BaseRef: baseCommit,
+			OutDir: resolve(env, dir), ModuleDir: moduleDir, BaseRef: base.src.Commit,
 		}
 		if rep.Failed > 0 {
 			in.Staging = stagingProfile(ctx, env, cfg, *stagingServer, *stagingSince, rep)
@@ -303,6 +244,96 @@ func runGate(ctx context.Context, env *environment, args []string) (int, error) 
 		return exitUndecided, nil
 	}
 	return code, nil
+}
+
+// baseChoice is what the user asked to compare with.
+type baseChoice struct {
+	ref      string // --base
+	baseline string // --baseline
+	store    string // --store
+}
+
+// gateBase is the base side of a gate run: either built from a git ref (and
+// measured with the head, interleaved) or a stored baseline's samples.
+type gateBase struct {
+	src      gate.Source
+	pkgs     []run.Package     // built test binaries; nil for a stored baseline
+	side     *gate.Side        // a stored baseline's samples; nil when measured now
+	profiles map[string]string // a stored baseline's profiles
+	warnings []string
+	cleanup  func() // removes the worktree; always safe to call
+}
+
+// prepareBase loads the stored baseline, or checks the base ref out into a
+// temporary worktree and builds its test binaries.
+func prepareBase(ctx context.Context, env *environment, choice baseChoice, moduleDir string, cfg *budgets.Config, headSrc gate.Source, binDir string) (*gateBase, error) {
+	b := &gateBase{cleanup: func() {}}
+	if choice.baseline != "" {
+		st, err := openStore(ctx, env, choice.store, moduleDir)
+		if err != nil {
+			return nil, err
+		}
+		bl, err := st.Load(choice.baseline)
+		if err != nil {
+			return nil, err
+		}
+		b.src = sourceFromMeta(bl.Meta)
+		b.side, err = gate.ReadSide(b.src, bytes.NewReader(bl.Results), "baseline "+bl.Meta.Name)
+		if err != nil {
+			return nil, err
+		}
+		b.profiles = bl.Profiles
+		here := store.CurrentMachine(ctx)
+		here.GOMAXPROCS = cfg.Run.CPU
+		for _, d := range bl.Meta.Differences(here) {
+			b.warnings = append(b.warnings, fmt.Sprintf("baseline %q was measured elsewhere: %s; timings may differ for that reason alone", bl.Meta.Name, d))
+		}
+		return b, nil
+	}
+
+	repo, err := gitref.Root(ctx, moduleDir)
+	if err != nil {
+		return nil, fmt.Errorf("--base needs a git repository (or use --baseline NAME): %w", err)
+	}
+	ref := choice.ref
+	if ref == "" {
+		if ref, err = gitref.DefaultBase(ctx, repo); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(env.stderr, "perfslo: base defaults to %s\n", ref)
+	}
+	wt, commit, cleanup, err := gitref.Worktree(ctx, repo, ref)
+	if err != nil {
+		return nil, err
+	}
+	b.cleanup = func() {
+		if err := cleanup(); err != nil {
+			fmt.Fprintf(env.stderr, "perfslo: removing the base worktree: %v\n", err)
+		}
+	}
+	baseDir, err := gitref.InWorktree(repo, moduleDir, wt)
+	if err == nil {
+		fmt.Fprintf(env.stderr, "perfslo: building base %s (%s)\n", ref, shortCommit(commit))
+		b.pkgs, err = run.Build(ctx, baseDir, cfg.Run.Packages, binDir)
+		if err != nil {
+			err = fmt.Errorf("building base %s: %w", ref, err)
+		}
+	}
+	if err != nil {
+		b.cleanup()
+		return nil, err
+	}
+	b.src = gate.Source{Label: ref, Ref: ref, Commit: commit, GoVersion: headSrc.GoVersion, GOOS: headSrc.GOOS, GOARCH: headSrc.GOARCH, CPU: headSrc.CPU}
+	return b, nil
+}
+
+// sideOf gathers results into a side.
+func sideOf(src gate.Source, results []*benchfmt.Result) *gate.Side {
+	s := gate.NewSide(src)
+	for _, r := range results {
+		s.Add(r)
+	}
+	return s
 }
 
 // locateBenchmarks records each benchmark function's file and line
