@@ -32,9 +32,11 @@ bench-gate: build
 test: lint test-go test-examples fuzz
 
 # The staging tests start a real Pyroscope server on loopback; the script
-# builds it once (about 3 minutes cold) and caches it by version.
+# builds it once (about 3 minutes cold) and caches it by version. -p 1: the
+# end-to-end tests time real benchmarks, and another package's tests running
+# beside them (the staging load generator) would be noise they must not see.
 test-go:
-	PERFSLO_PYROSCOPE_BIN="$$(bash .ci/pyroscope-server.sh)" $(GO) test -count=1 -timeout 40m ./...
+	PERFSLO_PYROSCOPE_BIN="$$(bash .ci/pyroscope-server.sh)" $(GO) test -p 1 -count=1 -timeout 40m ./...
 
 test-examples:
 	cd examples && $(GO) vet ./... && $(GO) test -count=1 ./...

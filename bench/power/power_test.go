@@ -19,7 +19,7 @@ func TestSmoke(t *testing.T) {
 	}
 	out := t.TempDir()
 	args := []string{"-r", "1", "-out", out, "-examples", filepath.Join("..", "..", "examples"),
-		"-packages", "./sum,./digest", "-sites", "sum", "-effects", "0,10,alloc", "-count", "4", "-confirm", "4", "-benchtime", "5ms"}
+		"-packages", "./sum,./digest", "-sites", "sum", "-effects", "0,10,alloc", "-count", "6", "-confirm", "6", "-benchtime", "5ms"}
 	var stdout, stderr bytes.Buffer
 	if err := power(context.Background(), args, &stdout, &stderr); err != nil {
 		t.Fatalf("%v\n%s", err, stderr.String())

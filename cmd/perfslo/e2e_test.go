@@ -167,7 +167,10 @@ func TestGateEndToEnd(t *testing.T) {
 		t.Errorf("Builder allocs/op not flagged: %v", got)
 	}
 	for _, row := range r.Results {
-		if row.Benchmark == "BenchmarkHash" && row.Unit == "sec/op" && (row.Delta == nil || *row.Delta < 0.15 || *row.Delta > 0.6) {
+		// The knob spins for 30% of each op's wall time, so a descheduled op
+		// spins longer too: the delta lands near +30% on a quiet machine and
+		// above it on a busy one, never near zero.
+		if row.Benchmark == "BenchmarkHash" && row.Unit == "sec/op" && (row.Delta == nil || *row.Delta < 0.15 || *row.Delta > 1.0) {
 			t.Errorf("Hash delta %s, want about +30%%", gate.FormatDelta(&row))
 		}
 	}
