@@ -88,8 +88,10 @@ type Settings struct {
 	Benchtime string `json:"benchtime,omitempty"`
 	CPU       int    `json:"cpu,omitempty"`
 	// Interleaved is true when base and head ran in alternating processes.
-	Interleaved bool   `json:"interleaved"`
-	Config      string `json:"config,omitempty"`
+	Interleaved bool `json:"interleaved"`
+	// Pinned is true when every benchmark process ran on one CPU.
+	Pinned bool   `json:"pinned,omitempty"`
+	Config string `json:"config,omitempty"`
 }
 
 // Row is one benchmark × unit, or one function budget of a benchmark.

@@ -165,6 +165,9 @@ func StatsNote(r *Report) string {
 		if s.Interleaved {
 			mode = "interleaved"
 		}
+		if s.Pinned {
+			mode += ", pinned to one CPU"
+		}
 		note += fmt.Sprintf("\nRun: %d samples per side, %s, benchtime %s, cpu %d.", s.Count, mode, s.Benchtime, s.CPU)
 	}
 	return note

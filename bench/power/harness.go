@@ -347,7 +347,7 @@ func (h *harness) ensureBaseline(ctx context.Context, iter int) error {
 
 // interleave runs the gate's runner; base nil runs the head alone.
 func (h *harness) interleave(ctx context.Context, base, head []run.Package, rounds int, bench string) (*run.Outcome, error) {
-	out, err := run.Interleave(ctx, run.Plan{Base: base, Head: head, Bench: bench, Benchtime: h.s.Benchtime, CPU: h.s.CPU, Rounds: rounds})
+	out, err := run.Interleave(ctx, run.Plan{Base: base, Head: head, Bench: bench, Benchtime: h.s.Benchtime, CPU: h.s.CPU, Rounds: rounds, Pin: h.s.Pin})
 	if err != nil {
 		return nil, err
 	}

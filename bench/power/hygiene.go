@@ -39,20 +39,17 @@ type hygieneOption struct {
 	name   string
 	cpu    int  // Plan.CPU
 	warmup bool // one discarded round first
-	pin    bool // benchmark processes pinned to the last core
+	pin    bool // Plan.Pin: benchmark processes on one CPU
 }
 
 func hygieneOptions(s Settings) []hygieneOption {
 	cpu := max(s.CPU, 1)
-	opts := []hygieneOption{
-		{name: fmt.Sprintf("GOMAXPROCS=%d, -test.cpu %d (default)", cpu, cpu), cpu: cpu},
-		{name: fmt.Sprintf("unpinned (GOMAXPROCS=%d)", runtime.NumCPU()), cpu: 0},
-		{name: "default + warm-up round", cpu: cpu, warmup: true},
+	return []hygieneOption{
+		{name: fmt.Sprintf("GOMAXPROCS=%d, pinned to one CPU (default)", cpu), cpu: cpu, pin: true},
+		{name: fmt.Sprintf("GOMAXPROCS=%d, unpinned", cpu), cpu: cpu},
+		{name: fmt.Sprintf("unpinned, GOMAXPROCS=%d", runtime.NumCPU()), cpu: 0},
+		{name: "default + warm-up round", cpu: cpu, pin: true, warmup: true},
 	}
-	if affinitySupported && runtime.NumCPU() > 1 {
-		opts = append(opts, hygieneOption{name: fmt.Sprintf("default + taskset to CPU %d", runtime.NumCPU()-1), cpu: cpu, pin: true})
-	}
-	return opts
 }
 
 // hygieneStats accumulates one option's A/A runs.
@@ -88,7 +85,7 @@ func runHygiene(ctx context.Context, s Settings, r int, dir string, stdout, log 
 			t0 := time.Now()
 			var out *run.Outcome
 			measure := func() error {
-				plan := run.Plan{Base: base, Head: base, Bench: s.Bench, Benchtime: s.Benchtime, CPU: o.cpu, Rounds: 1}
+				plan := run.Plan{Base: base, Head: base, Bench: s.Bench, Benchtime: s.Benchtime, CPU: o.cpu, Rounds: 1, Pin: o.pin}
 				if o.warmup {
 					if _, err := run.Interleave(ctx, plan); err != nil {
 						return err
@@ -99,11 +96,7 @@ func runHygiene(ctx context.Context, s Settings, r int, dir string, stdout, log 
 				out, err = run.Interleave(ctx, plan)
 				return err
 			}
-			if o.pin {
-				err = withAffinity(runtime.NumCPU()-1, measure)
-			} else {
-				err = measure()
-			}
+			err = measure()
 			if err != nil {
 				return fmt.Errorf("hygiene %q: %w", o.name, err)
 			}

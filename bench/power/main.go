@@ -66,6 +66,7 @@ type Settings struct {
 	Count         int      `json:"count"`
 	CPU           int      `json:"cpu"`
 	Confirm       int      `json:"confirm"`
+	Pin           bool     `json:"pin"`
 	Tolerance     float64  `json:"tolerance"`
 	Alpha         float64  `json:"alpha"`
 	Effects       []string `json:"effects"`
@@ -109,6 +110,7 @@ func power(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&s.Count, "count", 10, "samples per side")
 	fs.IntVar(&s.CPU, "cpu", 1, "GOMAXPROCS and -test.cpu of every benchmark process (0: unset)")
 	fs.IntVar(&s.Confirm, "confirm", 10, "confirmation rounds for flagged benchmarks (0: none)")
+	fs.BoolVar(&s.Pin, "pin", true, "run benchmark processes on one CPU, as the gate does by default")
 	tol := fs.String("tolerance", "1%", "sec/op regression tolerance of the gate (B/op and allocs/op: 0)")
 	fs.Float64Var(&s.Alpha, "alpha", 0.05, "family-wise significance level")
 	effects := fs.String("effects", "0,2,5,10,alloc", "injected effects: percent of extra work, or alloc (+1 allocation per op)")

@@ -112,11 +112,15 @@ func wilson(k, n int) (float64, float64) {
 func markdown(w io.Writer, s Settings, cells map[[3]string]*cell, total int) {
 	final := finalVariant(s)
 	fmt.Fprintf(w, "# How much can you trust a verdict? (bench/power)\n\n")
-	fmt.Fprintf(w, "Suite: `%s` in `%s`, `-bench %s`, benchtime %s, %d samples per side, cpu %d; "+
+	pinned := ", processes unpinned"
+	if s.Pin {
+		pinned = ", each process pinned to one CPU"
+	}
+	fmt.Fprintf(w, "Suite: `%s` in `%s`, `-bench %s`, benchtime %s, %d samples per side, cpu %d%s; "+
 		"regression injected at link time into %s; gate tolerance sec/op %s (B/op, allocs/op 0), α %g family-wise; "+
 		"confirmation: %d more rounds of flagged benchmarks; stored baseline re-measured every %d repetitions. "+
 		"%d gate runs on %s (%d cores).\n\n",
-		strings.Join(s.Packages, " "), s.Examples, s.Bench, s.Benchtime, s.Count, s.CPU, s.Sites, pc(s.Tolerance), s.Alpha,
+		strings.Join(s.Packages, " "), s.Examples, s.Bench, s.Benchtime, s.Count, s.CPU, pinned, s.Sites, pc(s.Tolerance), s.Alpha,
 		s.Confirm, s.BaselineEvery, total, cpuModel(), runtime.NumCPU())
 
 	var work []string // numeric effects > 0, ascending

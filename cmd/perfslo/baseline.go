@@ -88,7 +88,7 @@ func baselineSave(ctx context.Context, env *environment, args []string) (int, er
 	if err != nil {
 		return exitUndecided, err
 	}
-	outcome, err := run.Interleave(ctx, run.Plan{Head: pkgs, Bench: cfg.Run.Bench, Benchtime: cfg.Run.Benchtime, CPU: cfg.Run.CPU, Rounds: cfg.Run.Count, Timeout: *rf.timeout, Progress: env.stderr})
+	outcome, err := run.Interleave(ctx, run.Plan{Head: pkgs, Bench: cfg.Run.Bench, Benchtime: cfg.Run.Benchtime, CPU: cfg.Run.CPU, Rounds: cfg.Run.Count, Timeout: *rf.timeout, Progress: env.stderr, Pin: !*rf.noPin})
 	if err != nil {
 		return exitUndecided, err
 	}

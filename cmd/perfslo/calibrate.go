@@ -152,7 +152,7 @@ func runCalibrate(ctx context.Context, env *environment, args []string) (int, er
 		fmt.Fprintf(env.stderr, "perfslo: %d A/A rounds (the same binary as base and head) at benchtime %s\n", r, orDefault(bt, "default"))
 		out, err := run.Interleave(ctx, run.Plan{
 			Base: pkgs, Head: pkgs, Bench: cfg.Run.Bench, Benchtime: bt, CPU: cfg.Run.CPU,
-			Rounds: r, Timeout: *rf.timeout, Progress: env.stderr,
+			Rounds: r, Timeout: *rf.timeout, Progress: env.stderr, Pin: !*rf.noPin,
 		})
 		if err != nil {
 			return exitUndecided, err

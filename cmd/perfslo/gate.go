@@ -30,12 +30,14 @@ type runFlags struct {
 	packages, bench, benchtime *string
 	count, cpu                 *int
 	timeout                    *time.Duration
+	noPin                      *bool
 }
 
 func registerRunFlags(fs interface {
 	String(string, string, string) *string
 	Int(string, int, string) *int
 	Duration(string, time.Duration, string) *time.Duration
+	Bool(string, bool, string) *bool
 }) runFlags {
 	return runFlags{
 		packages:  fs.String("packages", "", "package `patterns`, comma-separated (default: the config's, else ./...)"),
@@ -44,6 +46,7 @@ func registerRunFlags(fs interface {
 		count:     fs.Int("count", 0, "samples per benchmark and side, each from its own process (default: the config's, else 10)"),
 		cpu:       fs.Int("cpu", 0, "GOMAXPROCS and -test.cpu for both sides (default: the config's, else 1)"),
 		timeout:   fs.Duration("timeout", 10*time.Minute, "limit per test process"),
+		noPin:     fs.Bool("no-pin", false, "let benchmark processes run on any CPU (by default each runs on one CPU, which halves process-to-process noise on Linux)"),
 	}
 }
 
@@ -158,6 +161,7 @@ func runGate(ctx context.Context, env *environment, args []string) (int, error) 
 		Rounds:    cfg.Run.Count,
 		Timeout:   *rf.timeout,
 		Progress:  env.stderr,
+		Pin:       !*rf.noPin,
 	}
 	base, err := prepareBase(ctx, env, baseChoice{ref: *baseRef, baseline: *baselineName, store: *storeSpec}, moduleDir, cfg, headSrc, filepath.Join(work, "base"))
 	if err != nil {
@@ -177,7 +181,7 @@ func runGate(ctx context.Context, env *environment, args []string) (int, error) 
 	}
 
 	opt := stats.options(cfg)
-	opt.Settings = gate.Settings{Count: cfg.Run.Count, Benchtime: cfg.Run.Benchtime, CPU: cfg.Run.CPU, Interleaved: plan.Base != nil, Config: cfg.File}
+	opt.Settings = gate.Settings{Count: cfg.Run.Count, Benchtime: cfg.Run.Benchtime, CPU: cfg.Run.CPU, Interleaved: plan.Base != nil, Pinned: outcome.PinnedCPU >= 0, Config: cfg.File}
 	rep := gate.Compare(baseSide, headSide, opt)
 	if rounds := *confirmRounds; rounds != 0 {
 		if rounds < 0 {

@@ -43,6 +43,9 @@ type Plan struct {
 	Progress io.Writer
 	// Env is added to the environment of the benchmark processes.
 	Env []string
+	// Pin runs every benchmark process on one CPU (Linux, with two or
+	// more CPUs allowed): no migrations, and perfslo's own work elsewhere.
+	Pin bool
 }
 
 // Outcome is everything the rounds produced.
@@ -60,6 +63,9 @@ type Outcome struct {
 	// Load holds one sample per process, in execution order.
 	Load    []LoadSample
 	Elapsed time.Duration
+	// PinnedCPU is the CPU every benchmark process ran on, or -1 when they
+	// were not pinned (Pin off, one CPU allowed, or not permitted here).
+	PinnedCPU int
 }
 
 // Side names, as used in Failure and LoadSample.
@@ -95,6 +101,26 @@ type pair struct {
 // Cancelling ctx kills the running process and its process group at once;
 // Interleave then returns ctx.Err().
 func Interleave(ctx context.Context, p Plan) (*Outcome, error) {
+	if !p.Pin {
+		out, err := interleave(ctx, p)
+		if out != nil {
+			out.PinnedCPU = -1
+		}
+		return out, err
+	}
+	var out *Outcome
+	cpu, err := withAffinity(func() error {
+		var err error
+		out, err = interleave(ctx, p)
+		return err
+	})
+	if out != nil {
+		out.PinnedCPU = cpu
+	}
+	return out, err
+}
+
+func interleave(ctx context.Context, p Plan) (*Outcome, error) {
 	if len(p.Head) == 0 {
 		return nil, errors.New("run: no head packages to benchmark")
 	}
