@@ -28,6 +28,7 @@ package gate
 import (
 	"math"
 	"sort"
+	"sync"
 
 	"github.com/aclements/go-moremath/stats"
 )
@@ -51,14 +52,34 @@ func MinimumDetectableEffect(n int, cv, alpha, power float64) float64 {
 	if cv == 0 {
 		return 0
 	}
+	return mdeFactor(n, alpha, power) * cv
+}
+
+// mdeFactor is the MDE per unit of noise. Inverting Student's t is slow
+// (numerical root finding), and a suite asks for the same few (n, α, power)
+// thousands of times, so the factors are kept.
+func mdeFactor(n int, alpha, power float64) float64 {
+	key := mdeKey{n, alpha, power}
+	if f, ok := mdeFactors.Load(key); ok {
+		return f.(float64)
+	}
 	eff := float64(n) * are
 	df := eff - 1
 	if df < 1 {
 		df = 1
 	}
 	t := stats.InvCDF(stats.TDist{V: df})
-	return (t(1-alpha/2) + t(power)) * cv * math.Sqrt(2/eff)
+	f := (t(1-alpha/2) + t(power)) * math.Sqrt(2/eff)
+	mdeFactors.Store(key, f)
+	return f
 }
+
+type mdeKey struct {
+	n            int
+	alpha, power float64
+}
+
+var mdeFactors sync.Map // mdeKey → float64
 
 // SamplesFor returns the smallest number of samples per side whose minimum
 // detectable effect is at most effect, or 0 when none up to max does.
