@@ -82,6 +82,20 @@ func (f *stagingFlags) client(env *environment) (*pyroscope.Client, error) {
 	return pyroscope.NewClient(cfg)
 }
 
+// fetch is most staging commands' first step: the service's merged
+// profile of one type over the window.
+func (f *stagingFlags) fetch(ctx context.Context, env *environment, profileType, selector string) (*profile.Profile, error) {
+	c, err := f.client(env)
+	if err != nil {
+		return nil, err
+	}
+	q, err := f.query(profileType, selector)
+	if err != nil {
+		return nil, err
+	}
+	return c.Profile(ctx, q)
+}
+
 // query is the window ending now.
 func (f *stagingFlags) query(profileType, selector string) (pyroscope.Query, error) {
 	if f.since <= 0 {
@@ -174,15 +188,7 @@ func runStagingPGO(ctx context.Context, env *environment, args []string) (int, e
 	if err := noPositional(pos); err != nil {
 		return exitUndecided, err
 	}
-	c, err := sf.client(env)
-	if err != nil {
-		return exitUndecided, err
-	}
-	q, err := sf.query(pyroscope.ProfileCPU, sf.selector)
-	if err != nil {
-		return exitUndecided, err
-	}
-	p, err := c.Profile(ctx, q)
+	p, err := sf.fetch(ctx, env, pyroscope.ProfileCPU, sf.selector)
 	if err != nil {
 		return exitUndecided, err
 	}
@@ -265,15 +271,7 @@ func runStagingCoverage(ctx context.Context, env *environment, args []string) (i
 	if err := noPositional(pos); err != nil {
 		return exitUndecided, err
 	}
-	c, err := sf.client(env)
-	if err != nil {
-		return exitUndecided, err
-	}
-	q, err := sf.query(pyroscope.ProfileCPU, sf.selector)
-	if err != nil {
-		return exitUndecided, err
-	}
-	staging, err := c.Profile(ctx, q)
+	staging, err := sf.fetch(ctx, env, pyroscope.ProfileCPU, sf.selector)
 	if err != nil {
 		return exitUndecided, err
 	}
@@ -400,16 +398,10 @@ func stagingProfile(ctx context.Context, env *environment, cfg *budgets.Config, 
 	if f.server == "" && env.getenv(pyroscope.EnvServerAddress) == "" {
 		return nil
 	}
-	client, err := f.client(env)
+	p, err := f.fetch(ctx, env, pyroscope.ProfileCPU, "")
 	if err == nil {
-		var q pyroscope.Query
-		if q, err = f.query(pyroscope.ProfileCPU, ""); err == nil {
-			var p *profile.Profile
-			if p, err = client.Profile(ctx, q); err == nil {
-				fmt.Fprintf(env.stderr, "perfslo: staging profile of %s over the last %s\n", cfg.Staging.Service, since)
-				return p
-			}
-		}
+		fmt.Fprintf(env.stderr, "perfslo: staging profile of %s over the last %s\n", cfg.Staging.Service, since)
+		return p
 	}
 	rep.Warnings = append(rep.Warnings, "staging: "+err.Error()+"; no staging impact shown")
 	return nil
