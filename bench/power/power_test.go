@@ -42,9 +42,17 @@ func TestSmoke(t *testing.T) {
 			if sc.Injected != wantInjected {
 				t.Errorf("%s %s %s: %d injected rows, want %d", r.Mode, r.Effect, v, sc.Injected, wantInjected)
 			}
-			// One extra allocation is exact: every mode must see it.
-			if r.Effect == "alloc" && sc.Detected != sc.Injected {
-				t.Errorf("%s +1 alloc %s: detected %d/%d", r.Mode, v, sc.Detected, sc.Injected)
+			// One extra allocation is exact in allocs/op (half the injected
+			// rows): every mode must see all of those. B/op, the other half,
+			// moves by a few bytes with GC-timed pool refills and is then
+			// tested statistically, which 6 samples may not settle.
+			if r.Effect == "alloc" {
+				flagged := strings.Join(sc.Flagged, "\n")
+				for _, lines := range []string{"1000", "10000", "100000"} {
+					if !strings.Contains(flagged, "BenchmarkSum/lines="+lines+" allocs/op") {
+						t.Errorf("%s +1 alloc %s: Sum/lines=%s allocs/op not flagged (flagged: %q)", r.Mode, v, lines, sc.Flagged)
+					}
+				}
 			}
 		}
 		if r.Seconds <= 0 {
