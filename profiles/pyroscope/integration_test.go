@@ -179,8 +179,12 @@ func TestStagingPGO(t *testing.T) {
 	if err != nil {
 		t.Fatalf("go build -pgo: %v\n%s", err, out)
 	}
-	// The compiler found the service's own hot function in the profile.
-	if !strings.Contains(string(out), "hot-node enabled increased budget") || !strings.Contains(string(out), "main.latencyReport") {
+	// The compiler found the service's own hot function in the profile:
+	// pgodebug names it either as a hot node whose inlining budget grew or
+	// as the caller of a hot call site (which of the two depends on how the
+	// samples fell in this run's 20 s of load).
+	used := strings.Contains(string(out), "hot-node enabled increased budget") || strings.Contains(string(out), "hot-budget check allows inlining")
+	if !used || !strings.Contains(string(out), "main.latencyReport") {
 		t.Errorf("go build -pgo did not use the profile's hot nodes:\n%.2000s", out)
 	}
 	v, err := exec.Command("go", "version", "-m", bin).Output()
