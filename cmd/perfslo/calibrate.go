@@ -207,7 +207,14 @@ func calibrate(a, b *gate.Side, benchtime string, cfg *budgets.Config, opt gate.
 		}
 		var samples []float64
 		for _, k := range a.Keys() {
-			if k.Package == row.Package && k.Unit == row.Unit && strings.HasPrefix(row.Benchmark, k.Benchmark) {
+			// The row's name carries a -N suffix only when several
+			// GOMAXPROCS values ran; a prefix test would also pool
+			// Sum/lines=1000 into Sum/lines=10000.
+			name := k.Benchmark
+			if row.Benchmark != name && k.Procs != 0 {
+				name = fmt.Sprintf("%s-%d", k.Benchmark, k.Procs)
+			}
+			if k.Package == row.Package && k.Unit == row.Unit && name == row.Benchmark {
 				samples = append(append(samples, a.Samples(k)...), b.Samples(k)...)
 			}
 		}

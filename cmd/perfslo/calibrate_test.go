@@ -23,7 +23,10 @@ func TestCalibrateTinyModule(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "go.mod"), "module example.com/tiny\n\ngo 1.22\n")
 	writeFile(t, filepath.Join(dir, "tiny", "tiny_test.go"), `package tiny
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 var sink []byte
 
@@ -40,6 +43,22 @@ func BenchmarkLoop(b *testing.B) {
 func BenchmarkAlloc(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		sink = make([]byte, 64)
+	}
+}
+
+// BenchmarkSize's names are prefixes of each other (n=1, n=10): each must
+// be calibrated from its own samples only.
+func BenchmarkSize(b *testing.B) {
+	for _, n := range []int{1, 10} {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			s := 0
+			for i := 0; i < b.N; i++ {
+				for j := 0; j < 100*n; j++ {
+					s += j
+				}
+			}
+			_ = s
+		})
 	}
 }
 `)
@@ -72,7 +91,7 @@ func BenchmarkAlloc(b *testing.B) {
 		}
 	}
 	// Time is calibrated; exact allocation counts are not (any change is seen).
-	if !units["BenchmarkLoop sec/op"] || !units["BenchmarkAlloc sec/op"] || units["BenchmarkAlloc allocs/op"] {
+	if !units["BenchmarkLoop sec/op"] || !units["BenchmarkAlloc sec/op"] || !units["BenchmarkSize/n=10 sec/op"] || units["BenchmarkAlloc allocs/op"] {
 		t.Errorf("calibrated series %v: want sec/op of both, no allocs/op", units)
 	}
 	entries, _ := os.ReadDir(filepath.Dir(path))
