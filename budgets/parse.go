@@ -223,10 +223,19 @@ func (r *reader) unit(f field) (string, bool) {
 	return tidied, true
 }
 
-// tolerances reads a unit → percentage mapping.
-func (r *reader) tolerances(n ast.Node, what string) map[string]float64 {
+// unitEntry is one "unit: value" of a mapping keyed by unit.
+type unitEntry struct {
+	field
+	unit string // tidied
+	src  string // the value as written
+}
+
+// unitEntries reads a mapping keyed by unit (tolerance, limits): each key a
+// known-looking unit, no two keys naming the same unit once tidied (ns/op
+// and sec/op), each value a scalar. Bad entries are reported and skipped.
+func (r *reader) unitEntries(n ast.Node, what string) []unitEntry {
 	fs, _ := r.fields(n, what)
-	out := map[string]float64{}
+	var out []unitEntry
 	seen := map[string]string{}
 	for _, f := range fs {
 		unit, ok := r.unit(f)
@@ -238,16 +247,25 @@ func (r *reader) tolerances(n ast.Node, what string) map[string]float64 {
 			continue
 		}
 		seen[unit] = f.key
-		s, ok := r.scalar(f.value, what+" "+f.key)
+		src, ok := r.scalar(f.value, what+" "+f.key)
 		if !ok {
 			continue
 		}
-		v, msg := parsePercent(s)
+		out = append(out, unitEntry{field: f, unit: unit, src: src})
+	}
+	return out
+}
+
+// tolerances reads a unit → percentage mapping.
+func (r *reader) tolerances(n ast.Node, what string) map[string]float64 {
+	out := map[string]float64{}
+	for _, e := range r.unitEntries(n, what) {
+		v, msg := parsePercent(e.src)
 		if msg != "" {
-			r.errorf(f.value, "%s %s: %s", what, f.key, msg)
+			r.errorf(e.value, "%s %s: %s", what, e.key, msg)
 			continue
 		}
-		out[unit] = v
+		out[e.unit] = v
 	}
 	return out
 }

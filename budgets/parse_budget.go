@@ -94,29 +94,14 @@ func (r *reader) checkStaticParams(b Budget) {
 
 // limits reads unit → expression.
 func (r *reader) limits(n ast.Node, b *Budget) map[string]Limit {
-	fs, _ := r.fields(n, "limits")
 	out := map[string]Limit{}
-	seen := map[string]string{}
-	for _, f := range fs {
-		unit, ok := r.unit(f)
-		if !ok {
-			continue
-		}
-		if prev, dup := seen[unit]; dup {
-			r.errorf(f.keyN, "limits: %s repeats %s (both are %s)", f.key, prev, unit)
-			continue
-		}
-		seen[unit] = f.key
-		src, ok := r.scalar(f.value, "limits "+f.key)
-		if !ok {
-			continue
-		}
-		line, col := pos(r.resolve(f.value))
-		c := compile(src, f.key, r.locator(f.value, src), r.errs)
+	for _, e := range r.unitEntries(n, "limits") {
+		line, col := pos(r.resolve(e.value))
+		c := compile(e.src, e.key, r.locator(e.value, e.src), r.errs)
 		if c == nil {
 			continue
 		}
-		out[unit] = Limit{Source: src, Unit: unit, expr: expr{c}, File: r.errs.file, Line: line, Column: col}
+		out[e.unit] = Limit{Source: e.src, Unit: e.unit, expr: expr{c}, File: r.errs.file, Line: line, Column: col}
 	}
 	return out
 }

@@ -201,7 +201,7 @@ func runStagingPGO(ctx context.Context, env *environment, args []string) (int, e
 		cpu += s.Value[0]
 	}
 	fmt.Fprintf(env.stdout, "wrote %s: %d stacks, %.1f s of CPU of %s over the last %v\nbuild with: go build -pgo=%s\n",
-		*output, len(p.Sample), float64(cpu)/1e9, sf.service, shortDuration(sf.since), *output)
+		*output, len(p.Sample), float64(cpu)/1e9, sf.service, pyroscope.ShortDuration(sf.since), *output)
 	return exitPass, nil
 }
 
@@ -314,7 +314,7 @@ func runStagingCoverage(ctx context.Context, env *environment, args []string) (i
 		}
 		tw.Flush()
 		fmt.Fprintf(env.stdout, "\n%.0f staging CPU samples of %s over the last %v; %d benchmark profile(s). A sample counts for the deepest\nnon-standard-library function on its stack; it is benchmarked when that function appears in a benchmark's CPU profile.\n",
-			cov.Samples, sf.service, shortDuration(sf.since), len(benches))
+			cov.Samples, sf.service, pyroscope.ShortDuration(sf.since), len(benches))
 	}
 	if *jsonOut != "" {
 		if err := writeOutput(env, *jsonOut, func(w io.Writer) error { return stagingJSON(w, cov) }); err != nil {
@@ -364,18 +364,6 @@ func benchmarkCPUProfiles(ctx context.Context, env *environment, patterns []stri
 		return nil, fmt.Errorf("no benchmark matching %q produced CPU samples in %s", bench, strings.Join(patterns, " "))
 	}
 	return out, nil
-}
-
-// shortDuration renders 1h0m0s as "1h" and 90m as "1h30m".
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }
 
 func stagingJSON(w io.Writer, v any) error {

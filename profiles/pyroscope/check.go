@@ -250,7 +250,7 @@ func stagingLabel(service, selector string, window time.Duration) string {
 		s += " " + sel
 	}
 	if window > 0 {
-		s += ", last " + shortDuration(window)
+		s += ", last " + ShortDuration(window)
 	}
 	return s
 }
@@ -268,8 +268,9 @@ func selectorLabel(selector, label string) string {
 	return ""
 }
 
-// shortDuration renders 1h0m0s as "1h" and 90m as "1h30m".
-func shortDuration(d time.Duration) string {
+// ShortDuration renders a query window as people write it: 1h0m0s as "1h",
+// 90m as "1h30m".
+func ShortDuration(d time.Duration) string {
 	s := d.String()
 	if strings.HasSuffix(s, "m0s") {
 		s = strings.TrimSuffix(s, "0s")

@@ -220,8 +220,8 @@ func TestCompare(t *testing.T) {
 
 func TestShortDurationAndServerMessage(t *testing.T) {
 	for d, want := range map[time.Duration]string{time.Hour: "1h", 90 * time.Minute: "1h30m", 30 * time.Second: "30s", 5 * time.Minute: "5m"} {
-		if got := shortDuration(d); got != want {
-			t.Errorf("shortDuration(%v) = %q, want %q", d, got, want)
+		if got := ShortDuration(d); got != want {
+			t.Errorf("ShortDuration(%v) = %q, want %q", d, got, want)
 		}
 	}
 	if got := serverMessage(`{"code":"invalid_argument","message":"1:5: parse error"}`); got != "1:5: parse error" {
