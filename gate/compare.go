@@ -19,25 +19,50 @@ const MDEPower = 0.8
 const (
 	DefaultAlpha      = 0.05
 	DefaultConfidence = 0.95
+	// DefaultLooks is how many confirmation looks the gate may take.
+	DefaultLooks = 3
 )
 
-// Corrections for multiple comparisons.
+// Screens: what makes a first-stage row a candidate for confirmation.
 const (
-	CorrectionHolm = "holm"
-	CorrectionNone = "none"
+	// ScreenRaw screens at the row's own p < alpha (perfslo's default: the
+	// screen decides nothing, the fresh looks do).
+	ScreenRaw = "raw"
+	// ScreenCorrected screens only rows significant after the correction
+	// over the whole family (the procedure before the redesign).
+	ScreenCorrected = "corrected"
+)
+
+// Spending rules: how alpha is spent over the looks.
+const (
+	// SpendHalving gives look j the level alpha/2^j: the looks together
+	// spend less than alpha (perfslo's default).
+	SpendHalving = "halving"
+	// SpendNone tests every look at alpha (the procedure before the
+	// redesign, which took one look).
+	SpendNone = "none"
 )
 
 // Options controls a comparison.
 type Options struct {
 	// Config holds the budgets and tolerances; nil means budgets.Default().
 	Config *budgets.Config
-	// Alpha is the family-wise significance level (default 0.05).
+	// Alpha is the suite-wise false-alarm level (default 0.05).
 	Alpha float64
-	// Confidence is the level of the per-side intervals (default 0.95).
+	// Confidence is the level of the per-side intervals and of each row's
+	// change interval (default 0.95).
 	Confidence float64
-	// Correction is CorrectionHolm (default) or CorrectionNone (benchstat's
-	// behaviour: each row tested at alpha alone).
+	// Correction is CorrectionBH (default), CorrectionHolm or
+	// CorrectionNone (benchstat's behaviour: each row tested at alpha alone).
 	Correction string
+	// Looks is the most confirmation looks a Procedure takes (fresh rounds
+	// of the rows still open); 0 decides on the first sample alone, as
+	// Compare does. NewProcedure's default is DefaultLooks when Looks < 0.
+	Looks int
+	// Screen is ScreenRaw (default) or ScreenCorrected.
+	Screen string
+	// Spending is SpendHalving (default) or SpendNone.
+	Spending string
 	// Settings are copied into the report (run settings the caller used).
 	Settings Settings
 	// Now stamps the report; the caller passes the clock so the core stays pure.
@@ -55,77 +80,22 @@ func (o *Options) defaults() {
 		o.Confidence = DefaultConfidence
 	}
 	if o.Correction == "" {
-		o.Correction = CorrectionHolm
+		o.Correction = CorrectionBH
+	}
+	if o.Screen == "" {
+		o.Screen = ScreenRaw
+	}
+	if o.Spending == "" {
+		o.Spending = SpendHalving
 	}
 }
 
-// Compare judges head against base: one Row per (package, benchmark, unit)
-// present on either side, budgets applied to the head.
+// Compare judges head against base on these samples alone: one Row per
+// (package, benchmark, unit) present on either side, budgets applied to the
+// head, one stage (no confirmation; see Procedure for the gate's).
 func Compare(base, head *Side, opt Options) *Report {
-	opt.defaults()
-	rep := &Report{
-		Schema:   SchemaVersion,
-		Base:     base.Source,
-		Head:     head.Source,
-		Settings: opt.Settings,
-		Created:  opt.Now,
-	}
-	rep.Settings.Alpha = opt.Alpha
-	rep.Settings.Confidence = opt.Confidence
-	rep.Settings.Correction = opt.Correction
-
-	units := benchfmt.UnitMetadataMap{}
-	for k, v := range base.units {
-		units[k] = v
-	}
-	for k, v := range head.units {
-		units[k] = v
-	}
-
-	keys := unionKeys(base, head)
-	showProcs := distinctProcs(keys) > 1
-	thresholds := &benchmath.Thresholds{CompareAlpha: opt.Alpha}
-	var tested []*Row
-	noise := make([]float64, 0, len(keys)) // robust CV per row, for its MDE
-	for _, k := range keys {
-		noise = append(noise, max(RobustCV(base.samples[k]), RobustCV(head.samples[k])))
-		row := compareRow(k, base.samples[k], head.samples[k], units, thresholds, opt)
-		if showProcs && k.Procs != 0 {
-			row.Benchmark = fmt.Sprintf("%s-%d", k.Benchmark, k.Procs)
-		}
-		rep.Results = append(rep.Results, row)
-	}
-	for i := range rep.Results {
-		if r := &rep.Results[i]; r.P != nil && r.Assumption != "exact" {
-			tested = append(tested, r)
-		}
-	}
-	adjust(tested, opt.Correction)
-	// A single regression among m tests faces Holm's first threshold, α/m:
-	// the power every row must have to be judged at all.
-	alphaRow := opt.Alpha
-	if opt.Correction == CorrectionHolm && len(tested) > 1 {
-		alphaRow /= float64(len(tested))
-	}
-	for i := range rep.Results {
-		r := &rep.Results[i]
-		k := keys[i]
-		if r.Assumption == "exact" || r.PAdjusted == nil {
-			// Significance of exact rows was settled in compareRow.
-		} else {
-			r.Significant = *r.PAdjusted < opt.Alpha
-			if r.Base != nil && r.Head != nil {
-				n := min(r.Base.N, r.Head.N)
-				if mde := MinimumDetectableEffect(n, noise[i], alphaRow, MDEPower); !math.IsNaN(mde) {
-					r.MDE = &mde
-				}
-			}
-		}
-		decide(r, opt.Config, k, noise[i], alphaRow)
-	}
-	rep.Settings.Tests = len(tested)
-	Recount(rep)
-	return rep
+	opt.Looks = 0
+	return NewProcedure(base, head, opt).Report()
 }
 
 // Recount recomputes the suite verdict and counts from the rows and failures.
@@ -133,6 +103,9 @@ func Compare(base, head *Side, opt Options) *Report {
 func Recount(r *Report) {
 	r.Failed, r.Unmeasurable = 0, 0
 	for _, row := range r.Results {
+		if row.DerivedFrom != "" && row.Verdict != Violation {
+			continue // one measurement, counted once, with its parent
+		}
 		switch row.Verdict {
 		case Regression, Violation:
 			r.Failed++
@@ -286,8 +259,67 @@ func compareRow(k Key, baseVals, headVals []float64, units benchfmt.UnitMetadata
 	}
 	if assumption == benchmath.AssumeExact {
 		row.Significant = row.Base.Center != row.Head.Center
+		if row.Delta != nil {
+			row.Change = &Change{Estimate: *row.Delta, Low: *row.Delta, High: *row.Delta, Confidence: 1}
+		}
+	} else {
+		row.Change = estimateChange(baseVals, headVals, opt.Confidence)
 	}
 	return row
+}
+
+// measured is one comparison of two sides, before any verdict: the rows with
+// their statistics, the key of each row, and the units that follow sec/op.
+type measured struct {
+	rows    []Row
+	keys    []Key
+	index   map[Key]int
+	derived map[Key]derivation
+	noise   []float64 // robust CV per row
+	family  []*Row    // the statistical rows the correction applies to
+}
+
+// measure summarises and tests every series of base and head, and applies
+// the correction over the family of statistical rows that are not derived.
+func measure(base, head *Side, opt Options) *measured {
+	units := benchfmt.UnitMetadataMap{}
+	for k, v := range base.units {
+		units[k] = v
+	}
+	for k, v := range head.units {
+		units[k] = v
+	}
+	keys := unionKeys(base, head)
+	m := &measured{keys: keys, index: map[Key]int{}, derived: map[Key]derivation{}}
+	if opt.Correction != CorrectionNone {
+		// Without a correction every row is its own test, as in benchstat:
+		// there is no family for derived units to enlarge.
+		m.derived = derivedUnits(base, head)
+	}
+	showProcs := distinctProcs(keys) > 1
+	th := &benchmath.Thresholds{CompareAlpha: opt.Alpha}
+	for i, k := range keys {
+		m.index[k] = i
+		m.noise = append(m.noise, max(RobustCV(base.samples[k]), RobustCV(head.samples[k])))
+		row := compareRow(k, base.samples[k], head.samples[k], units, th, opt)
+		if showProcs && k.Procs != 0 {
+			row.Benchmark = fmt.Sprintf("%s-%d", k.Benchmark, k.Procs)
+		}
+		if _, ok := m.derived[k]; ok {
+			row.DerivedFrom = ParentUnit
+		}
+		m.rows = append(m.rows, row)
+	}
+	for i := range m.rows {
+		if r := &m.rows[i]; r.P != nil && r.Assumption != "exact" && r.DerivedFrom == "" {
+			m.family = append(m.family, r)
+		}
+	}
+	adjust(m.family, opt.Correction)
+	for _, r := range m.family {
+		r.Significant = *r.PAdjusted < opt.Alpha
+	}
+	return m
 }
 
 func summarize(a benchmath.Assumption, s *benchmath.Sample, confidence float64, row *Row) *Stat {

@@ -106,7 +106,7 @@ func TestVerdicts(t *testing.T) {
 		{"first alloc from zero", map[[2]string][]float64{allocs: constantVals(0, 10)}, map[[2]string][]float64{allocs: constantVals(1, 10)}, "", "allocs/op", Regression, "0 → 1"},
 		{"alloc count varies", map[[2]string][]float64{allocs: {100, 120, 90, 110, 100, 95, 105, 100, 130, 80}}, map[[2]string][]float64{allocs: {101, 119, 91, 111, 99, 96, 104, 100, 129, 81}}, "", "allocs/op", RowPass, "compared statistically"},
 		{"too few samples", map[[2]string][]float64{sec: around(1e-5, 0.01, 3)}, map[[2]string][]float64{sec: around(1.01e-5, 0.01, 3)}, "", "sec/op", Unmeasurable, "too few samples"},
-		{"noise wider than tolerance", map[[2]string][]float64{sec: around(1e-5, 0.3, 10)}, map[[2]string][]float64{sec: around(1e-5, 0.3, 10)}, "", "sec/op", Unmeasurable, "too noisy to judge"},
+		{"noise wider than tolerance", map[[2]string][]float64{sec: around(1e-5, 0.3, 10)}, map[[2]string][]float64{sec: around(1e-5, 0.3, 10)}, "", "sec/op", Unmeasurable, "reaches beyond the 5% tolerance"},
 		{"budget broken", map[[2]string][]float64{sec: around(1e-5, 0.01, 10)}, map[[2]string][]float64{sec: around(1e-5, 0.01, 10)},
 			"version: 1\nbudgets:\n  - benchmark: BenchmarkSum/lines=*\n    operation: sum\n    dataset: lines\n    limits: {sec/op: 5ns * lines}\n", "sec/op", Violation, "RAER budget sec/op broken"},
 		{"budget kept", map[[2]string][]float64{sec: around(1e-5, 0.01, 10)}, map[[2]string][]float64{sec: around(1e-5, 0.01, 10)},
@@ -163,9 +163,10 @@ func TestBudgetHeadroom(t *testing.T) {
 	}
 }
 
-// TestHolm checks the family-wise correction on a suite where each row is
-// borderline: significant alone, not after Holm.
-func TestHolm(t *testing.T) {
+// TestCorrections checks the multiple-comparison corrections on a suite
+// where each row is borderline: significant alone, not after Holm, and
+// significant after Benjamini–Hochberg because all of them moved together.
+func TestCorrections(t *testing.T) {
 	base := map[[2]string][]float64{}
 	head := map[[2]string][]float64{}
 	// n=4 vs 4 fully separated: U-test p = 0.0286 < 0.05 alone.
@@ -173,21 +174,28 @@ func TestHolm(t *testing.T) {
 		base[[2]string{"Benchmark" + n, "sec/op"}] = []float64{1.00, 1.01, 1.02, 1.03}
 		head[[2]string{"Benchmark" + n, "sec/op"}] = []float64{1.20, 1.21, 1.22, 1.23}
 	}
-	none := Compare(sideOf("b", base), sideOf("h", head), Options{Correction: CorrectionNone})
-	holm := Compare(sideOf("b", base), sideOf("h", head), Options{})
-	if none.Failed != 3 {
-		t.Errorf("uncorrected: %d regressions, want 3", none.Failed)
-	}
-	if holm.Failed != 0 {
-		t.Errorf("Holm: %d regressions, want 0 (3 × 0.029 > 0.05)", holm.Failed)
-	}
-	if holm.Settings.Tests != 3 {
-		t.Errorf("Holm family size %d, want 3", holm.Settings.Tests)
-	}
-	for _, row := range holm.Results {
-		if row.PAdjusted == nil || *row.PAdjusted < *row.P {
-			t.Errorf("%s: adjusted p %v below raw p %v", row.Benchmark, row.PAdjusted, *row.P)
+	for _, c := range []struct {
+		correction string
+		want       int
+	}{{CorrectionNone, 3}, {CorrectionHolm, 0}, {CorrectionBH, 3}} {
+		r := Compare(sideOf("b", base), sideOf("h", head), Options{Correction: c.correction})
+		if r.Failed != c.want {
+			t.Errorf("%s: %d regressions, want %d", c.correction, r.Failed, c.want)
 		}
+		if r.Settings.Tests != 3 {
+			t.Errorf("%s: family size %d, want 3", c.correction, r.Settings.Tests)
+		}
+		for _, row := range r.Results {
+			if row.PAdjusted == nil || *row.PAdjusted < *row.P {
+				t.Errorf("%s %s: adjusted p %v below raw p %v", c.correction, row.Benchmark, row.PAdjusted, *row.P)
+			}
+		}
+	}
+	// One borderline row among unchanged ones: BH is as strict as Holm.
+	head[[2]string{"BenchmarkB", "sec/op"}] = []float64{1.03, 1.00, 1.02, 1.01}
+	head[[2]string{"BenchmarkC", "sec/op"}] = []float64{1.01, 1.02, 1.00, 1.03}
+	if r := Compare(sideOf("b", base), sideOf("h", head), Options{Correction: CorrectionBH}); r.Failed != 0 {
+		t.Errorf("BH with one borderline row of 3: %d regressions, want 0 (0.029 × 3 > 0.05)", r.Failed)
 	}
 }
 
@@ -197,6 +205,8 @@ func TestReadSideErrors(t *testing.T) {
 		{"garbage", "hello\nworld\n", "old.txt: no benchmark results"},
 		{"truncated", "pkg: x\nBenchmarkA-8 \t 1000\t 12.5 ns/op\nBenchmarkA-8 \t 1000\t 12", "old.txt:3: missing units"},
 		{"bad iterations", "BenchmarkA-8 lots 12 ns/op\n", "old.txt:1: parsing iteration count"},
+		{"NaN", "BenchmarkNaN-8 100 NaN ns/op\nBenchmarkNaN-8 100 NaN ns/op\n", "old.txt:1: BenchmarkNaN-8: NaN sec/op is not a finite number"},
+		{"Inf on line 2", "BenchmarkA-8 100 12 ns/op\nBenchmarkA-8 100 +Inf ns/op\n", "old.txt:2: BenchmarkA-8: +Inf ns/op is not a finite number"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -8,28 +8,11 @@ import (
 	"github.com/perfslo/perfslo/budgets"
 )
 
-// decide sets a row's tolerance, budget and verdict. Precedence: a budget
-// violation, then a regression, then unmeasurable, then improvement.
-func decide(r *Row, cfg *budgets.Config, k Key, noise, alphaRow float64) {
+// setTolerance sets the regression tolerance that applies to a row.
+func setTolerance(r *Row, cfg *budgets.Config, k Key) *budgets.Budget {
 	entry := cfg.Match(k.Package, k.Benchmark)
 	r.Tolerance = cfg.ToleranceFor(entry, r.Unit)
-
-	switch {
-	case r.Base == nil:
-		r.Verdict = Added
-		r.Reasons = append(r.Reasons, "new in head: nothing to compare with")
-	case r.Head == nil:
-		r.Verdict = Removed
-		r.Reasons = append(r.Reasons, "missing in head")
-	default:
-		r.Verdict = judgeChange(r, noise, alphaRow)
-	}
-
-	if entry != nil && r.Head != nil {
-		if lim, ok := entry.Limits[r.Unit]; ok {
-			applyBudget(r, entry, lim, cfg.File)
-		}
-	}
+	return entry
 }
 
 // worse reports whether the head moved in the unit's bad direction.
@@ -40,36 +23,21 @@ func worse(r *Row) bool {
 	return r.Head.Center > r.Base.Center
 }
 
-func judgeChange(r *Row, noise, alphaRow float64) RowVerdict {
-	if r.Significant {
-		if !worse(r) {
-			r.Reasons = append(r.Reasons, fmt.Sprintf("significantly better (%s)", FormatDelta(r)))
-			return Improvement
-		}
-		if r.Delta == nil || math.Abs(*r.Delta) > r.Tolerance {
-			r.Reasons = append(r.Reasons, fmt.Sprintf("%s is significant and beyond the %s tolerance", changeText(r), pct(r.Tolerance)))
-			return Regression
-		}
-		r.Reasons = append(r.Reasons, fmt.Sprintf("%s is significant but within the %s tolerance", changeText(r), pct(r.Tolerance)))
-		return RowPass
+// beyond reports whether a row's change is larger than its tolerance.
+func beyond(r *Row) bool { return r.Delta == nil || math.Abs(*r.Delta) > r.Tolerance }
+
+// badChange reports whether a row moved the bad way by more than its
+// tolerance: what a regression is, once it is significant.
+func badChange(r *Row) bool { return r.Base != nil && r.Head != nil && worse(r) && beyond(r) }
+
+// equivalent reports whether the change's interval lies within the
+// tolerance on the bad side: the row is confidently not a regression.
+func equivalent(r *Row) bool {
+	if r.Change == nil {
+		return false
 	}
-	// No significant change: did the test have the power to see one?
-	if need := powerWarning(r.Warnings); need != "" {
-		r.Reasons = append(r.Reasons, "too few samples: "+need)
-		return Unmeasurable
-	}
-	// The test saw nothing; could it have? A regression of the tolerance's
-	// size must be found with MDEPower, or the row was not judged.
-	if r.MDE != nil && r.Tolerance > 0 && *r.MDE > r.Tolerance {
-		need := "no count up to 200"
-		if n := SamplesFor(r.Tolerance, noise, alphaRow, MDEPower, 200); n > 0 {
-			need = fmt.Sprintf("count %d", n)
-		}
-		r.Reasons = append(r.Reasons, fmt.Sprintf("too noisy to judge: noise %s (robust CV) hides regressions under %s at n=%d, more than the %s tolerance (%s would see it; or quiet the machine)",
-			pct(noise), pct(*r.MDE), min(r.Base.N, r.Head.N), pct(r.Tolerance), need))
-		return Unmeasurable
-	}
-	return RowPass
+	b := r.Change.worseBound(r.HigherIsBetter)
+	return !math.IsInf(b, 0) && !math.IsNaN(b) && b <= r.Tolerance
 }
 
 func changeText(r *Row) string {
@@ -79,14 +47,48 @@ func changeText(r *Row) string {
 	return fmt.Sprintf("%+.1f%%", 100**r.Delta)
 }
 
-// powerWarning returns benchmath's "need >= N samples" warning, if any.
-func powerWarning(ws []string) string {
-	for _, w := range ws {
-		if strings.HasPrefix(w, "need ") {
-			return w
+// intervalText renders a change interval: "[-1.2%, +3.4%]".
+func intervalText(c *Change) string {
+	end := func(x float64) string {
+		if math.IsInf(x, 0) {
+			if x < 0 {
+				return "-∞"
+			}
+			return "+∞"
+		}
+		return fmt.Sprintf("%+.1f%%", 100*x)
+	}
+	return "[" + end(c.Low) + ", " + end(c.High) + "]"
+}
+
+// evidence states a row's change and test: "+23.1% (p=0.002, BH-adjusted
+// 0.011, n=6+6)".
+func evidence(r *Row, correction string) string {
+	if r.Assumption == "exact" {
+		if r.Significant {
+			return changeText(r) + " (exact)"
+		}
+		return changeText(r) + " (exact, unchanged)"
+	}
+	var parts []string
+	if r.P != nil {
+		parts = append(parts, fmt.Sprintf("p=%.2g", *r.P))
+		if r.PAdjusted != nil && *r.PAdjusted != *r.P {
+			parts = append(parts, fmt.Sprintf("%s-adjusted %.2g", correctionName(correction), *r.PAdjusted))
 		}
 	}
-	return ""
+	parts = append(parts, fmt.Sprintf("n=%d+%d", r.Base.N, r.Head.N))
+	return changeText(r) + " (" + strings.Join(parts, ", ") + ")"
+}
+
+func correctionName(c string) string {
+	switch c {
+	case CorrectionBH:
+		return "BH"
+	case CorrectionHolm:
+		return "Holm"
+	}
+	return c
 }
 
 func pct(f float64) string {
@@ -98,50 +100,59 @@ func pct(f float64) string {
 	return s + "%"
 }
 
-// applyBudget judges the head against an absolute RAER limit. The limit is
-// broken only when the whole interval is past it; a center past the limit
-// with the interval straddling it is a warning, never silence.
-func applyBudget(r *Row, entry *budgets.Budget, lim budgets.Limit, file string) {
+// budgetState is where a head sample stands against its RAER limit.
+type budgetState int
+
+const (
+	withinBudget    budgetState = iota
+	overInterval                // the center is past the limit, the interval reaches it
+	confidentlyOver             // the whole interval is past the limit
+	budgetError                 // the limit could not be evaluated
+)
+
+// judgeBudget evaluates a row's RAER limit against its head sample. It
+// returns nil when no limit applies to the row.
+func judgeBudget(r *Row, entry *budgets.Budget, file string) (*BudgetResult, budgetState, string) {
+	if entry == nil || r.Head == nil {
+		return nil, withinBudget, ""
+	}
+	lim, ok := entry.Limits[r.Unit]
+	if !ok {
+		return nil, withinBudget, ""
+	}
 	limit, err := lim.Eval(r.Benchmark)
+	if err == nil && (math.IsInf(limit, 0) || math.IsNaN(limit)) {
+		err = fmt.Errorf("limit %s evaluates to %v for %s", lim.Source, limit, r.Benchmark)
+	}
 	if err != nil {
-		r.Verdict = Unmeasurable
-		r.Reasons = append(r.Reasons, "budget not evaluated: "+err.Error())
-		return
+		return nil, budgetError, "budget not evaluated: " + err.Error()
 	}
-	b := &BudgetResult{
-		Limit:     limit,
-		Expr:      lim.Source,
-		Kind:      "max",
-		Operation: entry.Operation,
-		Dataset:   entry.Dataset,
-	}
+	b := &BudgetResult{Limit: limit, Expr: lim.Source, Kind: "max", Operation: entry.Operation, Dataset: entry.Dataset}
 	if file != "" {
 		b.Config = fmt.Sprintf("%s:%d:%d", file, lim.Line, lim.Column)
 	}
 	h := r.Head
-	var over, confidentlyOver bool
+	var over, sure bool
 	if r.HigherIsBetter {
 		b.Kind = "min"
 		b.Headroom = Headroom(h.Center-limit, limit)
-		over, confidentlyOver = h.Center < limit, h.High < limit
+		over, sure = h.Center < limit, h.High < limit
 	} else {
 		b.Headroom = Headroom(limit-h.Center, limit)
-		over, confidentlyOver = h.Center > limit, h.Low > limit
+		over, sure = h.Center > limit, h.Low > limit
 	}
-	r.Budget = b
-	bound := FormatHeadroom(b, r.Unit)
 	measured := fmt.Sprintf("%s [%s, %s]", FormatValue(h.Center, r.Unit), FormatValue(h.Low, r.Unit), FormatValue(h.High, r.Unit))
 	switch {
-	case confidentlyOver:
-		r.Verdict = Violation
+	case sure:
 		where := ""
 		if b.Config != "" {
 			where = " (" + b.Config + ")"
 		}
-		r.Reasons = append(r.Reasons, fmt.Sprintf("RAER budget %s broken: measured %s, limit %s = %s%s", r.Unit, measured, lim.Source, FormatValue(limit, r.Unit), where))
+		return b, confidentlyOver, fmt.Sprintf("RAER budget %s broken: measured %s, limit %s = %s%s", r.Unit, measured, lim.Source, FormatValue(limit, r.Unit), where)
 	case over:
-		r.Warnings = append(r.Warnings, fmt.Sprintf("median %s is past the budget %s but its interval reaches the limit: not yet a violation", FormatValue(h.Center, r.Unit), bound))
+		return b, overInterval, fmt.Sprintf("median %s is past the budget %s but its interval reaches the limit: not yet a violation", FormatValue(h.Center, r.Unit), FormatHeadroom(b, r.Unit))
 	}
+	return b, withinBudget, ""
 }
 
 // Headroom is margin/limit: how far a measurement is inside its limit, as a

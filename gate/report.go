@@ -78,10 +78,19 @@ type Settings struct {
 	Alpha      float64 `json:"alpha"`
 	Confidence float64 `json:"confidence"`
 	// Correction is the multiple-comparison correction applied to the
-	// statistical tests ("holm").
+	// statistical tests ("bh", "holm" or "none").
 	Correction string `json:"correction"`
-	// Tests is the size of the corrected family.
+	// Tests is the size of the first stage's family: statistical rows,
+	// not counting derived units.
 	Tests int `json:"tests"`
+	// Procedure states the decision procedure in words.
+	Procedure string `json:"procedure,omitempty"`
+	// Looks is how many confirmation looks were taken, and Rounds the
+	// interleaved rounds of the first stage and of each look.
+	Looks  int   `json:"looks"`
+	Rounds []int `json:"rounds,omitempty"`
+	// MaxTime is the measuring time budget the looks ran under.
+	MaxTime string `json:"max_time,omitempty"`
 	// Count, Benchtime and CPU are the run settings, when the gate ran
 	// the benchmarks itself.
 	Count     int    `json:"count,omitempty"`
@@ -126,6 +135,16 @@ type Row struct {
 	MDE *float64 `json:"mde,omitempty"`
 	// Assumption is "exact" or "nothing" (benchmath's names).
 	Assumption string `json:"assumption"`
+	// Change is the estimated change with its confidence interval; a row
+	// passes when the interval's bad end is within the tolerance.
+	Change *Change `json:"change,omitempty"`
+	// DerivedFrom names the unit this row is computed from (B/s and
+	// per-unit times follow sec/op): the row follows that unit's decision
+	// and is not a test of its own.
+	DerivedFrom string `json:"derived_from,omitempty"`
+	// Nulls says why a number of this row is null in JSON (an MDE of ∞, a
+	// ratio over a zero): field name → reason.
+	Nulls map[string]string `json:"nulls,omitempty"`
 
 	Verdict RowVerdict    `json:"verdict"`
 	Budget  *BudgetResult `json:"budget,omitempty"`

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -32,6 +33,10 @@ type Side struct {
 	// iters holds the b.N of each benchmark's results, for profile
 	// normalisation by callers.
 	iters map[Key][]int
+	// bad holds the values that were not finite numbers, which Add leaves
+	// out: statistics over NaN or ±Inf mean nothing (and a U-test over
+	// NaN does not terminate).
+	bad []error
 }
 
 // NewSide returns an empty side.
@@ -58,6 +63,18 @@ func splitProcs(name string) (string, int) {
 func (s *Side) Add(r *benchfmt.Result) {
 	name, procs := splitProcs(r.Name.String())
 	for _, v := range r.Values {
+		if math.IsNaN(v.Value) || math.IsInf(v.Value, 0) {
+			file, line := r.Pos()
+			where := file
+			if line > 0 {
+				where = fmt.Sprintf("%s:%d", file, line)
+			}
+			if where != "" {
+				where += ": "
+			}
+			s.bad = append(s.bad, fmt.Errorf("%sBenchmark%s: %v %s is not a finite number (expected a measurement like \"123 ns/op\")", where, r.Name, v.Value, v.Unit))
+			continue
+		}
 		k := Key{Package: r.GetConfig("pkg"), Benchmark: "Benchmark" + name, Procs: procs, Unit: v.Unit}
 		if _, seen := s.samples[k]; !seen {
 			s.keys = append(s.keys, k)
@@ -66,6 +83,9 @@ func (s *Side) Add(r *benchfmt.Result) {
 		s.iters[k] = append(s.iters[k], r.Iters)
 	}
 }
+
+// Err reports the values Add left out because they were not finite.
+func (s *Side) Err() error { return errors.Join(s.bad...) }
 
 // AddUnits records unit metadata ("Unit x/op assume=exact better=higher").
 func (s *Side) AddUnits(m benchfmt.UnitMetadataMap) {
@@ -114,7 +134,7 @@ func (s *Side) Read(r io.Reader, name string) error {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	s.AddUnits(rd.Units())
-	return errors.Join(errs...)
+	return errors.Join(append(errs, s.bad...)...)
 }
 
 func syntaxError(e *benchfmt.SyntaxError) error {

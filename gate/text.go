@@ -18,11 +18,11 @@ func WriteText(w io.Writer, r *Report) error {
 	for _, group := range byPackage(r.Results) {
 		fmt.Fprintf(ew, "\npkg: %s\n", dash(group[0].Package))
 		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "benchmark\tunit\tbase\thead\tdelta\tbudget\tverdict")
+		fmt.Fprintln(tw, "benchmark\tunit\tbase\thead\tdelta\tchange (CI)\tbudget\tverdict")
 		for _, row := range group {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
 				shortName(row), row.Unit, FormatStat(row.Base, row.Unit), FormatStat(row.Head, row.Unit),
-				deltaCell(row), FormatHeadroom(row.Budget, row.Unit), textVerdict(row.Verdict))
+				deltaCell(row), FormatChange(&row), FormatHeadroom(row.Budget, row.Unit), textVerdict(row.Verdict))
 		}
 		tw.Flush()
 	}
@@ -156,10 +156,18 @@ func StatsNote(r *Report) string {
 		return fmt.Sprintf("Statistics: shares of profile samples with %.0f%% Wilson intervals; a budget fails when the whole interval is past it.", 100*s.Confidence)
 	}
 	corr := "no multiple-comparison correction"
-	if s.Correction == CorrectionHolm {
+	switch s.Correction {
+	case CorrectionHolm:
 		corr = fmt.Sprintf("Holm–Bonferroni over %d tests", s.Tests)
+	case CorrectionBH:
+		corr = fmt.Sprintf("Benjamini–Hochberg over %d tests", s.Tests)
 	}
-	note := fmt.Sprintf("Statistics: median ± %.0f%% CI, Mann-Whitney U at α=%g, %s; B/op and allocs/op exact while constant.", 100*s.Confidence, s.Alpha, corr)
+	note := fmt.Sprintf("Statistics: median ± %.0f%% CI, Mann-Whitney U at α=%g, %s; change (CI): Hodges–Lehmann with its %.0f%% interval; B/op and allocs/op exact while constant.", 100*s.Confidence, s.Alpha, corr, 100*s.Confidence)
+	if s.Procedure != "" && s.Looks > 0 || len(s.Rounds) > 1 {
+		note += fmt.Sprintf("\nProcedure: %s; %d look(s) taken, rounds %s.", s.Procedure, s.Looks, intsText(s.Rounds))
+	} else if s.Procedure != "" && strings.HasPrefix(s.Procedure, "screen") {
+		note += fmt.Sprintf("\nProcedure: %s; no look was needed.", s.Procedure)
+	}
 	if s.Count > 0 {
 		mode := "sequential"
 		if s.Interleaved {
@@ -198,6 +206,23 @@ func shortSHA(s string) string {
 		return s[:12]
 	}
 	return s
+}
+
+func intsText(xs []int) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = fmt.Sprint(x)
+	}
+	return strings.Join(s, "+")
+}
+
+// FormatChange renders a statistical row's change interval,
+// "[+29.1%, +30.9%]"; "" for exact rows and rows without one.
+func FormatChange(r *Row) string {
+	if r.Change == nil || r.Assumption == "exact" {
+		return ""
+	}
+	return intervalText(r.Change)
 }
 
 func deltaCell(r Row) string {
