@@ -161,7 +161,36 @@ func checkTitle(r *gate.Report) string {
 	if len(parts) == 0 {
 		return "no benchmarks compared"
 	}
-	return strings.Join(parts, ", ")
+	title := strings.Join(parts, ", ")
+	if Conclusion(r) == "neutral" && count[gate.Unmeasurable] > 0 {
+		// Neutral needs its reason in the title: the list of checks shows
+		// nothing else, and "neutral" alone reads as "fine".
+		title = "Undecided, nothing failed: " + title + " (" + undecidedWhy(r) + ")"
+	}
+	return title
+}
+
+// undecidedWhy summarises why rows were not judged, from their reasons.
+func undecidedWhy(r *gate.Report) string {
+	few, noisy := 0, 0
+	for i := range r.Results {
+		row := &r.Results[i]
+		if row.Verdict != gate.Unmeasurable {
+			continue
+		}
+		if strings.Contains(strings.Join(row.Reasons, " "), "too few samples") {
+			few++
+		} else {
+			noisy++
+		}
+	}
+	switch {
+	case few > 0 && noisy > 0:
+		return fmt.Sprintf("%d too noisy, %d with too few samples", noisy, few)
+	case few > 0:
+		return "too few samples"
+	}
+	return "too noisy to tell within tolerance"
 }
 
 func nameOrDefault(n string) string {
