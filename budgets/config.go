@@ -25,6 +25,8 @@
 // Limit expressions use Go's expression syntax, parsed by go/parser.
 package budgets
 
+import "time"
+
 // Version is the only perfslo.yaml schema version this package reads.
 const Version = 1
 
@@ -56,6 +58,9 @@ type Run struct {
 	Count     int      // samples per benchmark and side, default 10
 	Benchtime string   // -test.benchtime, default "100ms" (a duration or "Nx")
 	CPU       int      // -test.cpu / GOMAXPROCS for both sides, default 1
+	// MaxTime bounds the gate's measuring: the first stage always runs
+	// whole, and confirmation looks run while they fit. Default 10m.
+	MaxTime time.Duration
 }
 
 // Budget is one RAER entry: an operation on a dataset, the benchmark(s) that

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
@@ -16,12 +17,16 @@ import (
 // The keys of each mapping, in the order the documentation lists them.
 var (
 	topKeys     = []string{"version", "run", "tolerance", "budgets", "staging"}
-	runKeys     = []string{"packages", "bench", "count", "benchtime", "cpu"}
+	runKeys     = []string{"packages", "bench", "count", "benchtime", "cpu", "max-time"}
 	budgetKeys  = []string{"benchmark", "package", "operation", "dataset", "limits", "tolerance", "profile"}
 	profileKeys = []string{"cpu-share", "allocs/op", "B/op"}
 	stagingKeys = []string{"service", "budgets"}
 	stageBudKey = []string{"function", "cpu-share", "allocs/s"}
 )
+
+// DefaultMaxTime is how long the gate may measure by default before it
+// decides with what it has.
+const DefaultMaxTime = 10 * time.Minute
 
 // Default is the configuration without a perfslo.yaml: every package, every
 // benchmark, 10 samples of 100ms on one CPU, default tolerances, no budgets.
@@ -35,6 +40,7 @@ func Default() *Config {
 			Count:     10,
 			Benchtime: "100ms",
 			CPU:       1,
+			MaxTime:   DefaultMaxTime,
 		},
 		Tolerance: map[string]float64{},
 	}
@@ -197,6 +203,15 @@ func (r *reader) run(n ast.Node, run *Run) {
 				r.errorf(f.value, "run.%s", msg)
 			}
 			run.Benchtime = strings.TrimSpace(s)
+		}
+	}
+	if f, ok := fs["max-time"]; ok {
+		if s, ok := r.text(f.value, "run.max-time"); ok {
+			d, err := time.ParseDuration(strings.TrimSpace(s))
+			if err != nil || d <= 0 {
+				r.errorf(f.value, "run.max-time %q: expected a positive duration such as 10m or 90s", s)
+			}
+			run.MaxTime = d
 		}
 	}
 	if f, ok := fs["cpu"]; ok {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // entry is a valid budgets entry to embed in test files; lines 3..7.
@@ -41,7 +42,7 @@ var parseErrorCases = []parseErrorCase{
 	// Unknown keys, at every depth, with a suggestion.
 	{"unknown key top", "version: 1\ntolerence:\n  sec/op: 5%\n", `2:1: unknown key "tolerence" in perfslo.yaml; did you mean "tolerance"? (allowed: version, run, tolerance, budgets, staging)`},
 	{"unknown key run", "version: 1\nrun:\n  benchtim: 1s\n", `3:3: unknown key "benchtim" in run; did you mean "benchtime"?`},
-	{"unknown key far from any", "version: 1\nrun:\n  parallelism: 4\n", `3:3: unknown key "parallelism" in run (allowed: packages, bench, count, benchtime, cpu)`},
+	{"unknown key far from any", "version: 1\nrun:\n  parallelism: 4\n", `3:3: unknown key "parallelism" in run (allowed: packages, bench, count, benchtime, cpu, max-time)`},
 	{"unknown key budget", entryHead + "    limit:\n      sec/op: 1ms\n", `6:5: unknown key "limit" in a budgets entry; did you mean "limits"?`},
 	{"unknown key profile", entryHead + "    profile:\n      cpu_share: {a: 5%}\n", `7:7: unknown key "cpu_share" in profile; did you mean "cpu-share"?`},
 	{"unknown key staging", "version: 1\nstaging:\n  servce: x\n", `3:3: unknown key "servce" in staging; did you mean "service"?`},
@@ -167,7 +168,7 @@ func TestParseReportsAll(t *testing.T) {
 	want := []string{
 		`f.yaml:1:10: unsupported version 2; this perfslo reads version 1`,
 		`f.yaml:3:10: run.count 1: need at least 2 samples per side to compare (10 is the default)`,
-		`f.yaml:4:3: unknown key "benchtim" in run; did you mean "benchtime"? (allowed: packages, bench, count, benchtime, cpu)`,
+		`f.yaml:4:3: unknown key "benchtim" in run; did you mean "benchtime"? (allowed: packages, bench, count, benchtime, cpu, max-time)`,
 		`f.yaml:6:11: tolerance sec/op: bare number 5 is ambiguous; write 5% for percent, or a fraction below 1 such as 0.05`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
@@ -323,5 +324,19 @@ func TestDefault(t *testing.T) {
 		if got := c.ToleranceFor(nil, unit); got != want {
 			t.Errorf("ToleranceFor(nil, %s) = %g, want %g", unit, got, want)
 		}
+	}
+}
+
+func TestRunMaxTime(t *testing.T) {
+	cfg, err := Parse("p.yaml", []byte("version: 1\nrun:\n  max-time: 90s\n"))
+	if err != nil || cfg.Run.MaxTime != 90*time.Second {
+		t.Fatalf("max-time 90s: %v, %v", cfg, err)
+	}
+	if Default().Run.MaxTime != DefaultMaxTime {
+		t.Errorf("default max-time %v", Default().Run.MaxTime)
+	}
+	_, err = Parse("p.yaml", []byte("version: 1\nrun:\n  max-time: soon\n"))
+	if err == nil || !strings.Contains(err.Error(), `p.yaml:3:13: run.max-time "soon": expected a positive duration`) {
+		t.Errorf("bad max-time: %v", err)
 	}
 }
