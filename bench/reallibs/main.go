@@ -145,6 +145,28 @@ func reallibs(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprintf(stderr, "reallibs: perfslo %s (%s, sha256 %s…)\n", bin, version, sum[:12])
 
+	runsFile := filepath.Join(*out, "runs.jsonl")
+	done := map[string]bool{}
+	old, err := readRuns(runsFile)
+	if err != nil {
+		return err
+	}
+	for _, x := range old {
+		done[runID(cell{x.Module, x.Scenario, x.Tool}, x.Rep)] = true
+	}
+	var cells []cell
+	for _, m := range selected {
+		for _, sc := range scenarios {
+			for _, t := range tools {
+				cells = append(cells, cell{m.Name, sc, t})
+			}
+		}
+	}
+	if doneCount(cells, *r, done) == *r*len(cells) && !*setupOnly {
+		fmt.Fprintf(stderr, "reallibs: %s already holds all %d runs (raise -r for more)\n", *out, *r*len(cells))
+		return rewriteReport(*out, selected, stdout)
+	}
+
 	tc, err := newToolchain(ctx)
 	if err != nil {
 		return err
@@ -203,24 +225,7 @@ func reallibs(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return nil
 	}
 
-	runsFile := filepath.Join(*out, "runs.jsonl")
-	done := map[string]bool{}
-	old, err := readRuns(runsFile)
-	if err != nil {
-		return err
-	}
-	for _, x := range old {
-		done[runID(cell{x.Module, x.Scenario, x.Tool}, x.Rep)] = true
-	}
-	var cells []cell
-	for _, m := range selected {
-		for _, sc := range scenarios {
-			for _, t := range tools {
-				cells = append(cells, cell{m.Name, sc, t})
-			}
-		}
-	}
-	total, n := *r*len(cells), len(old)
+	total, n := *r*len(cells), doneCount(cells, *r, done)
 	start := time.Now()
 	ran := 0
 	for rep := 1; rep <= *r; rep++ {
@@ -259,6 +264,19 @@ func reallibs(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprintf(stderr, "reallibs: %d run(s) this time in %s; results in %s\n", ran, time.Since(start).Round(time.Second), filepath.Join(*out, "results.md"))
 	return rewriteReport(*out, selected, stdout)
+}
+
+// doneCount counts the runs of cells up to rep r that are already done.
+func doneCount(cells []cell, r int, done map[string]bool) int {
+	n := 0
+	for rep := 1; rep <= r; rep++ {
+		for _, c := range cells {
+			if done[runID(c, rep)] {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 func splitList(s string) []string {
