@@ -99,7 +99,11 @@ func injectFile(path string, ins []Injection) (string, error) {
 			return "", fmt.Errorf("%s:%d: %s has no body (assembly?); inject into a Go function", path, fset.Position(fd.Pos()).Line, in.Func)
 		}
 		off := fset.Position(fd.Body.Lbrace).Offset + 1
-		edits = append(edits, edit{off, fmt.Sprintf("\n\tperfsloSpin(%d) // injected regression\n", in.Spin)})
+		text := fmt.Sprintf("\n\tperfsloSpin(%d) // injected regression", in.Spin)
+		if off < len(src) && src[off] != '\n' {
+			text += "\n" // a one-line body: the comment must not swallow it
+		}
+		edits = append(edits, edit{off, text})
 	}
 	// Apply from the end so earlier offsets stay valid.
 	sort.Slice(edits, func(i, j int) bool { return edits[i].off > edits[j].off })
