@@ -3,7 +3,7 @@
 #   make bench-gate   run the gate on the bundled example module
 #   make test         every test (unit, end-to-end, GitHub fake, Pyroscope), lint, short fuzzing
 #
-# Long evaluations have their own targets: make power, make fuzz-long, make bench-compare.
+# Long evaluations have their own targets: make power, make reallibs, make fuzz-long, make bench-compare.
 
 GO        ?= go
 BIN       := $(CURDIR)/bin
@@ -13,7 +13,7 @@ STATICCHECK_VERSION := v0.8.2
 ACTIONLINT_VERSION  := v1.7.12
 FUZZTIME  ?= 10s
 
-.PHONY: all build bench-gate test test-go test-examples lint tools fuzz fuzz-long bench-compare power power-hygiene calibrate bench-agent bench-profiles clean
+.PHONY: all build bench-gate test test-go test-examples lint tools fuzz fuzz-long bench-compare power power-hygiene calibrate bench-agent bench-profiles reallibs clean
 
 all: build
 
@@ -73,6 +73,18 @@ power:
 
 power-hygiene:
 	$(GO) run ./bench/power -hygiene -r 10
+
+# perfslo vs the naive benchstat workflow on real third-party modules from the
+# module proxy (google/uuid, pierrec/lz4): A/A (a no-op commit) and A/B (the
+# harness's own injected +20%..+300% regressions), REALLIBS_R runs per cell.
+# Resumable; results in bench/reallibs/results/ (results.md, runs.jsonl, raw/).
+# Judge another binary: make reallibs REALLIBS_PERFSLO=/path/to/perfslo
+# (results of another binary need another -out or -fresh, in REALLIBS_FLAGS).
+REALLIBS_R       ?= 8
+REALLIBS_PERFSLO ?= $(PERFSLO)
+REALLIBS_FLAGS   ?=
+reallibs: build
+	$(GO) run ./bench/reallibs -r $(REALLIBS_R) -perfslo $(REALLIBS_PERFSLO) $(REALLIBS_FLAGS)
 
 # Noise per benchmark and the minimum detectable effect on this machine.
 calibrate: build
