@@ -124,26 +124,7 @@ func Compare(base, head *Side, opt Options) *Report {
 		decide(r, opt.Config, k, noise[i], alphaRow)
 	}
 	rep.Settings.Tests = len(tested)
-	Recount(rep)
 	return rep
-}
-
-// Recount recomputes the suite verdict and counts from the rows and failures.
-// Call it after adding rows (function budgets) or failures to a report.
-func Recount(r *Report) {
-	r.Failed, r.Unmeasurable = 0, 0
-	for _, row := range r.Results {
-		switch row.Verdict {
-		case Regression, Violation:
-			r.Failed++
-		case Unmeasurable:
-			r.Unmeasurable++
-		}
-	}
-	r.Verdict = Pass
-	if r.Failed > 0 || len(r.Failures) > 0 {
-		r.Verdict = Fail
-	}
 }
 
 func unionKeys(base, head *Side) []Key {

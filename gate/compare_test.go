@@ -139,8 +139,8 @@ func TestVerdicts(t *testing.T) {
 				}
 			}
 			wantFail := c.want == Regression || c.want == Violation
-			if (r.Verdict == Fail) != wantFail {
-				t.Errorf("suite verdict %s with row %s", r.Verdict, row.Verdict)
+			if (r.Verdict() == Fail) != wantFail {
+				t.Errorf("suite verdict %s with row %s", r.Verdict(), row.Verdict)
 			}
 		})
 	}
@@ -175,11 +175,11 @@ func TestHolm(t *testing.T) {
 	}
 	none := Compare(sideOf("b", base), sideOf("h", head), Options{Correction: CorrectionNone})
 	holm := Compare(sideOf("b", base), sideOf("h", head), Options{})
-	if none.Failed != 3 {
-		t.Errorf("uncorrected: %d regressions, want 3", none.Failed)
+	if none.Failed() != 3 {
+		t.Errorf("uncorrected: %d regressions, want 3", none.Failed())
 	}
-	if holm.Failed != 0 {
-		t.Errorf("Holm: %d regressions, want 0 (3 × 0.029 > 0.05)", holm.Failed)
+	if holm.Failed() != 0 {
+		t.Errorf("Holm: %d regressions, want 0 (3 × 0.029 > 0.05)", holm.Failed())
 	}
 	if holm.Settings.Tests != 3 {
 		t.Errorf("Holm family size %d, want 3", holm.Settings.Tests)
@@ -302,7 +302,7 @@ func TestJSONGoldenAndRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if back.Verdict != r.Verdict || len(back.Results) != len(r.Results) || back.Schema != SchemaVersion {
+	if back.Verdict() != r.Verdict() || len(back.Results) != len(r.Results) || back.Schema != SchemaVersion {
 		t.Errorf("round trip lost data: %+v", back)
 	}
 	for _, key := range []string{`"schema": 1`, `"verdict": "fail"`, `"benchmark": "BenchmarkSum/lines=1000"`, `"delta":`, `"p":`, `"headroom":`, `"verdict": "violation"`, `"verdict": "added"`, `"verdict": "removed"`} {

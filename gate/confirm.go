@@ -181,7 +181,6 @@ func Confirm(first *Report, base, head *Side, second Stage2, opt Options) *Repor
 		}
 		confirmRow(r, r2, second.Rounds, stored, rep2.Settings.Tests, opt)
 	}
-	Recount(&final)
 	return &final
 }
 

@@ -40,14 +40,14 @@ func twoStage(rng *rand.Rand, m, shifted int, shift float64, stored bool, opt Op
 	const n, cv = 10, 0.02
 	b1, h1 := sideOf("base", suite(rng, m, 0, 0, cv, n)), sideOf("head", suite(rng, m, shifted, shift, cv, n))
 	first := Compare(b1, h1, opt)
-	if first.Failed == 0 {
+	if first.Failed() == 0 {
 		return 0, 0
 	}
 	st := Stage2{Head: sideOf("head", suite(rng, m, shifted, shift, cv, n)), Rounds: n}
 	if !stored {
 		st.Base = sideOf("base", suite(rng, m, 0, 0, cv, n))
 	}
-	return first.Failed, Confirm(first, b1, h1, st, opt).Failed
+	return first.Failed(), Confirm(first, b1, h1, st, opt).Failed()
 }
 
 // binomialMax is a generous upper limit for a rate p observed in n trials:
@@ -259,8 +259,8 @@ func TestConfirmRows(t *testing.T) {
 					failed++
 				}
 			}
-			if final.Failed != failed || (final.Verdict == Fail) != (failed > 0) {
-				t.Errorf("suite not recounted: failed %d verdict %s, rows say %d", final.Failed, final.Verdict, failed)
+			if final.Failed() != failed || (final.Verdict() == Fail) != (failed > 0) {
+				t.Errorf("suite not recounted: failed %d verdict %s, rows say %d", final.Failed(), final.Verdict(), failed)
 			}
 		})
 	}

@@ -13,16 +13,6 @@ func WriteJSON(w io.Writer, r *Report) error {
 	return enc.Encode(r)
 }
 
-// ReadJSON decodes a report written by WriteJSON.
-func ReadJSON(rd io.Reader) (*Report, error) {
-	var r Report
-	dec := json.NewDecoder(rd)
-	if err := dec.Decode(&r); err != nil {
-		return nil, err
-	}
-	return &r, nil
-}
-
 // MarshalJSON writes an interval end that benchmath left infinite (too few
 // samples for an interval) as null, since JSON has no infinity.
 func (s Stat) MarshalJSON() ([]byte, error) {

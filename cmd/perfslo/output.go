@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -18,10 +20,7 @@ type reportOutputs struct {
 	allowUnmeasurable bool
 }
 
-func (o *reportOutputs) register(fs interface {
-	StringVar(*string, string, string, string)
-	BoolVar(*bool, string, bool, string)
-}) {
+func (o *reportOutputs) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.json, "json", "", "write the JSON report to `file` (- for stdout)")
 	fs.StringVar(&o.markdown, "markdown", "", "write the markdown report to `file` (- for stdout)")
 	fs.BoolVar(&o.allowUnmeasurable, "allow-unmeasurable", false, "exit 0 even when some rows could not be judged (too few samples, too noisy)")
@@ -53,13 +52,13 @@ func (o *reportOutputs) emit(env *environment, r *gate.Report) (int, error) {
 // failed, 1 when something could not be judged, 0 only when everything was.
 func exitCode(env *environment, r *gate.Report, allowUnmeasurable bool) int {
 	switch {
-	case r.Failed > 0:
+	case r.Failed() > 0:
 		return exitFail
 	case len(r.Failures) > 0:
 		fmt.Fprintf(env.stderr, "perfslo: %d benchmark(s) failed to run: not judged\n", len(r.Failures))
 		return exitUndecided
-	case r.Unmeasurable > 0 && !allowUnmeasurable:
-		fmt.Fprintf(env.stderr, "perfslo: %d row(s) could not be judged (see above); --allow-unmeasurable accepts that\n", r.Unmeasurable)
+	case r.Unmeasurable() > 0 && !allowUnmeasurable:
+		fmt.Fprintf(env.stderr, "perfslo: %d row(s) could not be judged (see above); --allow-unmeasurable accepts that\n", r.Unmeasurable())
 		return exitUndecided
 	case len(r.Results) == 0:
 		fmt.Fprintln(env.stderr, "perfslo: no benchmark results to judge")
@@ -81,6 +80,15 @@ func writeOutput(env *environment, path string, write func(io.Writer) error) err
 	return atomicfile.WriteBytes(resolve(env, path), buf.Bytes())
 }
 
+// indentedJSON writes v as indented JSON.
+func indentedJSON(v any) func(io.Writer) error {
+	return func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+}
+
 // resolve makes path relative to the command's working directory.
 func resolve(env *environment, path string) string {
 	if path == "" || filepath.IsAbs(path) {
@@ -89,6 +97,11 @@ func resolve(env *environment, path string) string {
 	return filepath.Join(env.dir, path)
 }
 
-func splitList(s string) []string {
-	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })
+// storeSpec makes a directory store's path absolute; "" and git:BRANCH
+// stay as they are.
+func storeSpec(env *environment, spec string) string {
+	if spec == "" || strings.HasPrefix(spec, "git:") {
+		return spec
+	}
+	return resolve(env, spec)
 }

@@ -1,4 +1,4 @@
-package main
+package pipeline
 
 import (
 	"bytes"
@@ -87,11 +87,11 @@ func rowOf(t *testing.T, r *gate.Report, bench string) gate.Row {
 	return gate.Row{}
 }
 
-// TestConfirmFlaggedRealRuns re-measures real binaries: a first pass that
+// TestConfirmRealRuns re-measures real binaries: a first pass that
 // (falsely) flagged BenchmarkLoop is withdrawn when the confirmation rounds
 // run two identical binaries, and confirmed when head really does 3× the
 // work. Only the flagged benchmark is re-run.
-func TestConfirmFlaggedRealRuns(t *testing.T) {
+func TestConfirmRealRuns(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs test binaries")
 	}
@@ -117,10 +117,9 @@ func TestConfirmFlaggedRealRuns(t *testing.T) {
 				t.Fatalf("first pass: %s, want a regression to confirm", v)
 			}
 			var progress bytes.Buffer
-			env := &environment{stdout: &progress, stderr: &progress, dir: t.TempDir()}
-			in := confirmInput{
+			in := ConfirmInput{
 				Plan:   run.Plan{Base: c.base, Head: c.head, Benchtime: "5ms", CPU: 1, Progress: &progress},
-				Rounds: 6, Base: b, Head: h, Options: opt,
+				Rounds: 6, Base: b, Head: h, Options: opt, Log: &progress,
 			}
 			if c.base == nil {
 				// A stored baseline: stage 2 compares new head samples
@@ -142,7 +141,7 @@ func TestConfirmFlaggedRealRuns(t *testing.T) {
 					t.Skipf("first pass against measured base: %s (machine too noisy for this case)", v)
 				}
 			}
-			final, err := confirmFlagged(context.Background(), env, in, first)
+			final, err := Confirm(context.Background(), in, first)
 			if err != nil {
 				t.Fatal(err)
 			}
