@@ -36,12 +36,9 @@ type Calibration struct {
 	Schema  int       `json:"schema"`
 	Created time.Time `json:"created"`
 	// Machine the noise was measured on; another machine's noise says
-	// nothing about this one's.
-	GoVersion string `json:"go_version"`
-	GOOS      string `json:"goos"`
-	GOARCH    string `json:"goarch"`
-	CPUModel  string `json:"cpu_model"`
-	NumCPU    int    `json:"num_cpu"`
+	// nothing about this one's. The file spells its fields out (see
+	// MarshalJSON).
+	Machine Machine `json:"-"`
 	// Settings the MDE is quoted at.
 	Count  int     `json:"count"`
 	CPU    int     `json:"cpu"`
@@ -98,9 +95,9 @@ func (c *Calibration) Calibrate(a, b *Side, benchtime string, opt Options) {
 			// The row's name carries a -N suffix only when several
 			// GOMAXPROCS values ran; a prefix test would also pool
 			// Sum/lines=1000 into Sum/lines=10000.
-			name := k.Benchmark
-			if row.Benchmark != name && k.Procs != 0 {
-				name = fmt.Sprintf("%s-%d", k.Benchmark, k.Procs)
+			name := k.Name
+			if row.Benchmark != name {
+				name = k.Full()
 			}
 			if k.Package == row.Package && k.Unit == row.Unit && name == row.Benchmark {
 				samples = append(append(samples, a.Samples(k)...), b.Samples(k)...)
@@ -153,8 +150,9 @@ func spreadOf(s *Stat) float64 {
 
 // WriteCalibration prints the table and the recommendation.
 func WriteCalibration(w io.Writer, cal *Calibration) {
+	m := cal.Machine
 	fmt.Fprintf(w, "A/A calibration on %s (%d cores, %s/%s, %s): %d rounds per side, cpu %d\n",
-		orDefault(cal.CPUModel, "unknown CPU"), cal.NumCPU, cal.GOOS, cal.GOARCH, cal.GoVersion, cal.Rounds, cal.CPU)
+		orDefault(m.CPU, "unknown CPU"), m.NumCPU, m.GOOS, m.GOARCH, m.GoVersion, cal.Rounds, cal.CPU)
 	fmt.Fprintf(w, "MDE: the smallest regression seen with %.0f%% power at count %d, α %g/%d (Holm over %d tests, one regression)\n\n",
 		100*cal.Power, cal.Count, cal.Alpha, max(cal.Tests, 1), cal.Tests)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -237,6 +235,46 @@ func orDefault(s, def string) string {
 	return s
 }
 
+// calibrationPlain is Calibration without its methods.
+type calibrationPlain Calibration
+
+// calibrationJSON is the file's layout: the machine spelled out after the
+// creation time (its CPU model as cpu_model, since "cpu" is the GOMAXPROCS
+// the noise was measured at), then the rest. The outer Schema and Created
+// shadow the embedded ones.
+type calibrationJSON struct {
+	Schema    int       `json:"schema"`
+	Created   time.Time `json:"created"`
+	GoVersion string    `json:"go_version"`
+	GOOS      string    `json:"goos"`
+	GOARCH    string    `json:"goarch"`
+	CPUModel  string    `json:"cpu_model"`
+	NumCPU    int       `json:"num_cpu"`
+	*calibrationPlain
+}
+
+// MarshalJSON writes the calibration file's layout.
+func (c Calibration) MarshalJSON() ([]byte, error) {
+	m := c.Machine
+	return json.Marshal(calibrationJSON{c.Schema, c.Created, m.GoVersion, m.GOOS, m.GOARCH, m.CPU, m.NumCPU, (*calibrationPlain)(&c)})
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote; unknown fields are errors
+// when the decoder disallows them.
+func (c *Calibration) UnmarshalJSON(data []byte) error {
+	var plain calibrationPlain
+	in := calibrationJSON{calibrationPlain: &plain}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		return err
+	}
+	*c = Calibration(plain)
+	c.Schema, c.Created = in.Schema, in.Created
+	c.Machine = Machine{GoVersion: in.GoVersion, GOOS: in.GOOS, GOARCH: in.GOARCH, CPU: in.CPUModel, NumCPU: in.NumCPU}
+	return nil
+}
+
 // ParseCalibration decodes a calibration file, with line:column positions
 // in its errors. path names it in errors.
 func ParseCalibration(path string, data []byte) (*Calibration, error) {
@@ -261,10 +299,11 @@ func (c *Calibration) Unusable(here Machine, s Settings, now time.Time) string {
 			diffs = append(diffs, fmt.Sprintf("%s %s, now %s", what, then, nowv))
 		}
 	}
-	diff("measured on CPU", c.CPUModel, here.CPU)
-	diff("on", c.GOOS+"/"+c.GOARCH, here.GOOS+"/"+here.GOARCH)
-	if c.NumCPU > 0 && here.NumCPU > 0 && c.NumCPU != here.NumCPU {
-		diffs = append(diffs, fmt.Sprintf("measured with %d cores, now %d", c.NumCPU, here.NumCPU))
+	m := c.Machine
+	diff("measured on CPU", m.CPU, here.CPU)
+	diff("on", m.GOOS+"/"+m.GOARCH, here.GOOS+"/"+here.GOARCH)
+	if m.NumCPU > 0 && here.NumCPU > 0 && m.NumCPU != here.NumCPU {
+		diffs = append(diffs, fmt.Sprintf("measured with %d cores, now %d", m.NumCPU, here.NumCPU))
 	}
 	if c.CPU > 0 && s.CPU > 0 && c.CPU != s.CPU {
 		diffs = append(diffs, fmt.Sprintf("measured at cpu %d, this run uses cpu %d (GOMAXPROCS changes the noise)", c.CPU, s.CPU))
@@ -279,9 +318,10 @@ func (c *Calibration) Unusable(here Machine, s Settings, now time.Time) string {
 // regression of their tolerance, judged by the calibrated noise at the
 // run's count. path names the calibration in the warnings.
 func (c *Calibration) Warnings(rep *Report, path string) []string {
-	noise := map[string]CalibratedNoise{}
+	type series struct{ pkg, bench, unit string }
+	noise := map[series]CalibratedNoise{}
 	for _, n := range c.Benchmarks {
-		k := n.Package + "\x00" + n.Benchmark + "\x00" + n.Unit
+		k := series{n.Package, n.Benchmark, n.Unit}
 		// Prefer the benchtime this run used; else any.
 		if old, ok := noise[k]; ok && old.Benchtime == rep.Settings.Benchtime {
 			continue
@@ -299,7 +339,7 @@ func (c *Calibration) Warnings(rep *Report, path string) []string {
 		if row.Verdict != RowPass && row.Verdict != Improvement {
 			continue // flagged or already unmeasurable: said elsewhere
 		}
-		n, ok := noise[row.Package+"\x00"+row.Benchmark+"\x00"+row.Unit]
+		n, ok := noise[series{row.Package, row.Benchmark, row.Unit}]
 		if !ok {
 			uncovered++
 			continue

@@ -91,7 +91,7 @@ func Compare(base, head *Side, opt Options) *Report {
 		noise = append(noise, max(RobustCV(base.samples[k]), RobustCV(head.samples[k])))
 		row := compareRow(k, base.samples[k], head.samples[k], units, thresholds, opt)
 		if showProcs && k.Procs != 0 {
-			row.Benchmark = fmt.Sprintf("%s-%d", k.Benchmark, k.Procs)
+			row.Benchmark = k.Full()
 		}
 		rep.Results = append(rep.Results, row)
 	}
@@ -142,7 +142,7 @@ func unionKeys(base, head *Side) []Key {
 		if _, ok := pkgOrder[k.Package]; !ok {
 			pkgOrder[k.Package] = i
 		}
-		bk := k.Package + "\x00" + k.Benchmark
+		bk := k.Package + "\x00" + k.Name
 		if _, ok := benchOrder[bk]; !ok {
 			benchOrder[bk] = i
 		}
@@ -152,7 +152,7 @@ func unionKeys(base, head *Side) []Key {
 		if pkgOrder[a.Package] != pkgOrder[b.Package] {
 			return pkgOrder[a.Package] < pkgOrder[b.Package]
 		}
-		ab, bb := benchOrder[a.Package+"\x00"+a.Benchmark], benchOrder[b.Package+"\x00"+b.Benchmark]
+		ab, bb := benchOrder[a.Package+"\x00"+a.Name], benchOrder[b.Package+"\x00"+b.Name]
 		if ab != bb {
 			return ab < bb
 		}
@@ -211,7 +211,7 @@ func constant(xs []float64) bool {
 // statistical rows is decided later, after the family-wise correction.
 func compareRow(k Key, baseVals, headVals []float64, units benchfmt.UnitMetadataMap, th *benchmath.Thresholds, opt Options) Row {
 	row := Row{
-		Benchmark:      k.Benchmark,
+		Benchmark:      k.Name,
 		Package:        k.Package,
 		Unit:           k.Unit,
 		HigherIsBetter: higherIsBetter(units, k.Unit),

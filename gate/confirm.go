@@ -43,16 +43,14 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/perfslo/perfslo/budgets"
 )
 
-// Candidate is a benchmark that stage 2 must re-measure.
-type Candidate struct {
-	// Package is the import path.
-	Package string
-	// Benchmark is the full Go name, without the -GOMAXPROCS suffix
-	// ("BenchmarkSum/lines=1000"): what -test.bench must select.
-	Benchmark string
-}
+// Candidate is a benchmark that stage 2 must re-measure: its Name is what
+// -test.bench must select, and Procs is 0 (every GOMAXPROCS value of it is
+// re-measured).
+type Candidate = budgets.BenchmarkID
 
 // Stage2 is the confirmation sample.
 type Stage2 struct {
@@ -78,7 +76,7 @@ func rowKeys(rep *Report, base, head *Side) []Key {
 	}
 	for i, k := range keys {
 		r := &rep.Results[i]
-		if r.Package != k.Package || r.Unit != k.Unit || !strings.HasPrefix(r.Benchmark, k.Benchmark) {
+		if r.Package != k.Package || r.Unit != k.Unit || !strings.HasPrefix(r.Benchmark, k.Name) {
 			return nil
 		}
 	}
@@ -96,7 +94,7 @@ func Candidates(rep *Report, base, head *Side) []Candidate {
 		if !flagged(&rep.Results[i]) {
 			continue
 		}
-		c := Candidate{Package: k.Package, Benchmark: k.Benchmark}
+		c := Candidate{Package: k.Package, Name: k.Name}
 		if !seen[c] {
 			seen[c] = true
 			out = append(out, c)

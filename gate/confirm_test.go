@@ -232,7 +232,7 @@ func TestConfirmRows(t *testing.T) {
 				if cand.Package != pkg {
 					t.Errorf("candidate package %q, want %q", cand.Package, pkg)
 				}
-				names = append(names, cand.Benchmark)
+				names = append(names, cand.Name)
 			}
 			if got := strings.Join(names, ","); got != c.wantCandidates {
 				t.Errorf("candidates %q, want %q", got, c.wantCandidates)

@@ -11,7 +11,7 @@ import (
 // decide sets a row's tolerance, budget and verdict. Precedence: a budget
 // violation, then a regression, then unmeasurable, then improvement.
 func decide(r *Row, cfg *budgets.Config, k Key, noise, alphaRow float64) {
-	entry := cfg.Match(k.Package, k.Benchmark)
+	entry := cfg.Match(k.Package, k.Name)
 	r.Tolerance = cfg.ToleranceFor(entry, r.Unit)
 
 	switch {

@@ -44,9 +44,20 @@ func ReadJSON(rd io.Reader) (*Report, error) {
 }
 
 // jsonErrorAt is ":LINE:COL: error", or ": error" when the error has no
-// place. A syntax error's offset counts the offending byte, so the column
-// is that byte's; a type error's is where the mistyped value ends.
+// place.
 func jsonErrorAt(data []byte, err error) string {
+	if line, col, ok := JSONPosition(data, err); ok {
+		return fmt.Sprintf(":%d:%d: %v", line, col, err)
+	}
+	return ": " + err.Error()
+}
+
+// JSONPosition is where a JSON decoding error happened in data, as a
+// 1-based line and column: a syntax error's offending byte (its Offset
+// counts that byte), or the end of a mistyped value. ok is false for errors
+// without a place. Every JSON file perfslo reads (reports, calibrations,
+// baselines' metadata) names its errors' places with it.
+func JSONPosition(data []byte, err error) (line, col int, ok bool) {
 	var off int64 = -1
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
@@ -57,10 +68,10 @@ func jsonErrorAt(data []byte, err error) string {
 		off = te.Offset
 	}
 	if off < 0 || off > int64(len(data)) {
-		return ": " + err.Error()
+		return 0, 0, false
 	}
 	before := data[:off]
-	line := bytes.Count(before, []byte("\n")) + 1
-	col := int(off) - bytes.LastIndexByte(before, '\n')
-	return fmt.Sprintf(":%d:%d: %v", line, col, err)
+	line = bytes.Count(before, []byte("\n")) + 1
+	col = int(off) - bytes.LastIndexByte(before, '\n')
+	return line, col, true
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/perfslo/perfslo/budgets"
 	"github.com/perfslo/perfslo/gate"
 	"github.com/perfslo/perfslo/internal/atomicfile"
+	"github.com/perfslo/perfslo/internal/pipeline"
 	"github.com/perfslo/perfslo/internal/run"
 	"golang.org/x/perf/benchfmt"
 )
@@ -250,7 +251,7 @@ func (h *harness) gateRun(ctx context.Context, iter int, mode, effect string) (*
 	}
 	if h.s.Confirm > 0 {
 		t1 := time.Now()
-		st, l2, err := h.confirm(ctx, mode, head, cands)
+		st, l2, err := h.confirm(ctx, mode, head, base, hd, cands)
 		if err != nil {
 			return nil, err
 		}
@@ -269,53 +270,29 @@ func (h *harness) gateRun(ctx context.Context, iter int, mode, effect string) (*
 	return rec, nil
 }
 
-// confirm re-measures the candidates the way the mode measures.
-func (h *harness) confirm(ctx context.Context, mode string, head []run.Package, cands []gate.Candidate) (gate.Stage2, []run.LoadSample, error) {
-	st := gate.Stage2{Head: gate.NewSide(gate.Source{Label: "head"}), Rounds: h.s.Confirm}
-	if mode != modeStored {
-		st.Base = gate.NewSide(gate.Source{Label: "base"})
+// confirm re-measures the candidates the way the mode measures, with the
+// gate's own confirmation rounds (pipeline.Remeasure).
+func (h *harness) confirm(ctx context.Context, mode string, head []run.Package, base, hd *gate.Side, cands []gate.Candidate) (gate.Stage2, []run.LoadSample, error) {
+	plan := run.Plan{Base: h.base, Head: head}
+	if mode == modeStored {
+		plan.Base = nil
 	}
-	var loads []run.LoadSample
-	byPkg := map[string][]string{}
-	var order []string
-	for _, c := range cands {
-		if _, ok := byPkg[c.Package]; !ok {
-			order = append(order, c.Package)
+	measure := func(ctx context.Context, p run.Plan) (*run.Outcome, error) {
+		if mode != modeSequential {
+			return h.interleave(ctx, p.Base, p.Head, p.Rounds, p.Bench)
 		}
-		byPkg[c.Package] = append(byPkg[c.Package], c.Benchmark)
-	}
-	for _, pkg := range order {
-		for _, re := range run.SelectBenchmarks(byPkg[pkg]) {
-			b, hd := named(h.base, pkg), named(head, pkg)
-			switch mode {
-			case modeSequential:
-				rb, err := h.sequential(ctx, b, h.s.Confirm, re)
-				if err != nil {
-					return st, nil, err
-				}
-				rh, err := h.sequential(ctx, hd, h.s.Confirm, re)
-				if err != nil {
-					return st, nil, err
-				}
-				addAll(st.Base, rb)
-				addAll(st.Head, rh)
-			case modeInterleaved, modeStored:
-				if mode == modeStored {
-					b = nil
-				}
-				out, err := h.interleave(ctx, b, hd, h.s.Confirm, re)
-				if err != nil {
-					return st, nil, err
-				}
-				if st.Base != nil {
-					addAll(st.Base, out.Base)
-				}
-				addAll(st.Head, out.Head)
-				loads = append(loads, out.Load...)
-			}
+		b, err := h.sequential(ctx, p.Base, p.Rounds, p.Bench)
+		if err != nil {
+			return nil, err
 		}
+		x, err := h.sequential(ctx, p.Head, p.Rounds, p.Bench)
+		return &run.Outcome{Base: b, Head: x}, err
 	}
-	return st, loads, nil
+	re, err := pipeline.Remeasure(ctx, pipeline.ConfirmInput{Plan: plan, Rounds: h.s.Confirm, Base: base, Head: hd, Measure: measure}, cands)
+	if err != nil {
+		return gate.Stage2{}, nil, err
+	}
+	return re.Stage2, re.Load, nil
 }
 
 // ensureBaseline measures the stored baseline at the start of each block of
@@ -393,25 +370,8 @@ func (h *harness) sequential(ctx context.Context, pkgs []run.Package, count int,
 	return all, nil
 }
 
-func named(pkgs []run.Package, importPath string) []run.Package {
-	for _, p := range pkgs {
-		if p.ImportPath == importPath {
-			return []run.Package{p}
-		}
-	}
-	return nil
-}
-
 func sideOf(label string, rs []*benchfmt.Result) *gate.Side {
-	s := gate.NewSide(gate.Source{Label: label})
-	addAll(s, rs)
-	return s
-}
-
-func addAll(s *gate.Side, rs []*benchfmt.Result) {
-	for _, r := range rs {
-		s.Add(r)
-	}
+	return pipeline.SideOf(gate.Source{Label: label}, rs)
 }
 
 func meanOther(ls []run.LoadSample) float64 {

@@ -113,7 +113,7 @@ func runHygiene(ctx context.Context, s Settings, r int, dir string, stdout, log 
 					continue
 				}
 				cv := (gate.RobustCV(a.Samples(k)) + gate.RobustCV(b.Samples(k))) / 2
-				st.cvs[k.Benchmark] = append(st.cvs[k.Benchmark], cv)
+				st.cvs[k.Name] = append(st.cvs[k.Name], cv)
 			}
 			fmt.Fprintf(log, "hygiene rep %d/%d: %-40s %d flagged, %.1fs\n", rep+1, r, o.name, aa.Failed(), since(t0))
 		}

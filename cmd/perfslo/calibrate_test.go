@@ -77,7 +77,7 @@ func BenchmarkSize(b *testing.B) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cal.Count != 6 || cal.Rounds != 4 || cal.CPU != 1 || cal.NumCPU < 1 || cal.GOOS == "" {
+	if cal.Count != 6 || cal.Rounds != 4 || cal.CPU != 1 || cal.Machine.NumCPU < 1 || cal.Machine.GOOS == "" {
 		t.Errorf("settings not recorded: %+v", cal)
 	}
 	units := map[string]bool{}

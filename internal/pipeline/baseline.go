@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -128,38 +127,37 @@ func captureProfiles(ctx context.Context, log io.Writer, pkgs []run.Package, cfg
 		return nil, err
 	}
 	type bench struct {
-		pkg, name string
-		spo       float64
+		id  budgets.BenchmarkID
+		spo float64
 	}
 	var benches []bench
-	seen := map[string]bool{}
-	suffix := "-" + strconv.Itoa(cfg.Run.CPU)
+	seen := map[budgets.BenchmarkID]bool{}
 	for _, r := range cal.Head {
-		name := "Benchmark" + strings.TrimSuffix(r.Name.String(), suffix)
-		pkg := r.GetConfig("pkg")
-		if seen[pkg+" "+name] {
+		id := budgets.ResultID(r, cfg.Run.CPU)
+		id.Procs = 0
+		if seen[id] {
 			continue
 		}
-		seen[pkg+" "+name] = true
+		seen[id] = true
 		spo := 0.0
 		for _, v := range r.Values {
 			if v.Unit == "sec/op" {
 				spo = v.Value
 			}
 		}
-		benches = append(benches, bench{pkg, name, spo})
+		benches = append(benches, bench{id, spo})
 	}
-	sort.SliceStable(benches, func(i, j int) bool { return benches[i].pkg < benches[j].pkg })
+	sort.SliceStable(benches, func(i, j int) bool { return benches[i].id.Package < benches[j].id.Package })
 	out := map[string]string{}
 	var errs []error
 	for _, b := range benches {
-		pkg := findPackage(pkgs, b.pkg)
+		pkg := findPackage(pkgs, b.id.Package)
 		if pkg == nil {
 			continue
 		}
-		fmt.Fprintf(log, "perfslo: profiling %s %s for the baseline\n", b.pkg, b.name)
-		opts := run.ProfileOptions{OutDir: filepath.Join(dir, run.FileName(b.pkg)), SecPerOp: b.spo, Mem: true, CPU: cfg.Run.CPU}
-		pr, err := run.Profile(ctx, *pkg, b.name, opts)
+		fmt.Fprintf(log, "perfslo: profiling %s %s for the baseline\n", b.id.Package, b.id.Name)
+		opts := run.ProfileOptions{OutDir: filepath.Join(dir, run.FileName(b.id.Package)), SecPerOp: b.spo, Mem: true, CPU: cfg.Run.CPU}
+		pr, err := run.Profile(ctx, *pkg, b.id.Name, opts)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
@@ -172,12 +170,12 @@ func captureProfiles(ctx context.Context, log io.Writer, pkgs []run.Package, cfg
 			errs = append(errs, err)
 			continue
 		}
-		cpuSaved := filepath.Join(opts.OutDir, run.FileName(b.name)+".cpu.saved.pb.gz")
+		cpuSaved := filepath.Join(opts.OutDir, run.FileName(b.id.Name)+".cpu.saved.pb.gz")
 		if err := sp.cpu.Save(cpuSaved); err != nil {
 			return nil, err
 		}
-		out[baselineProfileName(b.pkg, b.name, "cpu")] = cpuSaved
-		out[baselineProfileName(b.pkg, b.name, "allocs")] = sp.mem.Path
+		out[baselineProfileName(b.id, "cpu")] = cpuSaved
+		out[baselineProfileName(b.id, "allocs")] = sp.mem.Path
 	}
 	if len(errs) > 0 {
 		return out, fmt.Errorf("%d benchmark(s) not profiled: %w", len(errs), errors.Join(errs...))

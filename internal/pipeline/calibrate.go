@@ -58,12 +58,10 @@ func Calibrate(ctx context.Context, p CalibratePlan) (*gate.Calibration, []strin
 	if err != nil {
 		return nil, nil, fmt.Errorf("building: %w", err)
 	}
-	m := store.CurrentMachine(ctx)
 	opt := p.Options
 	opt.Config = cfg
 	cal := &gate.Calibration{
-		Schema: gate.CalibrationSchema, Created: time.Now().UTC(),
-		GoVersion: m.GoVersion, GOOS: m.GOOS, GOARCH: m.GOARCH, CPUModel: m.CPU, NumCPU: m.NumCPU,
+		Schema: gate.CalibrationSchema, Created: time.Now().UTC(), Machine: store.CurrentMachine(ctx),
 		Count: cfg.Run.Count, CPU: cfg.Run.CPU, Rounds: p.Rounds, Alpha: opt.Alpha, Power: p.Power, Config: cfg.File,
 	}
 	var warnings []string

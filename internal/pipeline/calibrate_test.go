@@ -28,8 +28,7 @@ func TestCalibrationWarnings(t *testing.T) {
 	here := store.CurrentMachine(context.Background())
 	fresh := time.Now().UTC().Add(-time.Hour)
 	base := gate.Calibration{
-		Schema: gate.CalibrationSchema, Created: fresh, GoVersion: here.GoVersion, GOOS: here.GOOS, GOARCH: here.GOARCH,
-		CPUModel: here.CPU, NumCPU: here.NumCPU, Count: 10, CPU: 1, Rounds: 20, Alpha: 0.05, Power: 0.8, Tests: 3,
+		Schema: gate.CalibrationSchema, Created: fresh, Machine: here, Count: 10, CPU: 1, Rounds: 20, Alpha: 0.05, Power: 0.8, Tests: 3,
 	}
 	noise := func(cv float64) []gate.CalibratedNoise {
 		return []gate.CalibratedNoise{{Package: "example.com/m/sum", Benchmark: "BenchmarkSum", Unit: "sec/op", Benchtime: "100ms", N: 40, Center: 1e-5, CV: cv, Tolerance: 0.05}}
@@ -64,8 +63,8 @@ func TestCalibrationWarnings(t *testing.T) {
 			want: []string{"ignored: measured 40 days ago"}},
 		{name: "other machine", edit: func(c *gate.Calibration) {
 			c.Benchmarks = noise(0.05)
-			c.CPUModel = "Imaginary CPU 9000"
-			c.NumCPU = 64
+			c.Machine.CPU = "Imaginary CPU 9000"
+			c.Machine.NumCPU = 64
 		},
 			want: []string{"ignored: measured on CPU Imaginary CPU 9000", "measured with 64 cores"}},
 		{name: "other GOMAXPROCS", edit: func(c *gate.Calibration) { c.Benchmarks = noise(0.05); c.CPU = 2 },

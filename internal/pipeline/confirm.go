@@ -19,6 +19,9 @@ type ConfirmInput struct {
 	// Base and Head are the first pass's samples, Options its settings.
 	Base, Head *gate.Side
 	Options    gate.Options
+	// Measure runs one confirmation plan; nil is run.Interleave. The
+	// evaluation harnesses measure other ways (one process per side).
+	Measure func(context.Context, run.Plan) (*run.Outcome, error)
 	// Log receives progress; nil is quiet.
 	Log io.Writer
 }
@@ -33,20 +36,47 @@ func Confirm(ctx context.Context, in ConfirmInput, rep *gate.Report) (*gate.Repo
 	if len(cands) == 0 || in.Rounds <= 0 {
 		return rep, nil
 	}
-	stored := in.Plan.Base == nil
 	what := "interleaved rounds"
-	if stored {
+	if in.Plan.Base == nil {
 		what = "rounds of the head (the stored baseline cannot be re-run)"
 	}
 	if in.Log != nil {
 		fmt.Fprintf(in.Log, "perfslo: confirming %d flagged benchmark(s) with %d more %s\n", len(cands), in.Rounds, what)
 	}
-	st := gate.Stage2{Head: gate.NewSide(in.Head.Source), Rounds: in.Rounds}
-	if !stored {
-		st.Base = gate.NewSide(in.Base.Source)
+	re, err := Remeasure(ctx, in, cands)
+	if err != nil {
+		return nil, err
 	}
-	var failures []run.Failure
-	var warnings []string
+	final := gate.Confirm(rep, in.Base, in.Head, re.Stage2, in.Options)
+	final.Warnings = append(final.Warnings, re.Warnings...)
+	final.Failures = append(final.Failures, Failures(re.Failures, "during confirmation: ")...)
+	return final, nil
+}
+
+// Remeasured is what the confirmation rounds produced.
+type Remeasured struct {
+	Stage2 gate.Stage2
+	// Warnings are the rounds' load warnings, Failures what did not run
+	// cleanly, Load a sample per process.
+	Warnings []string
+	Failures []run.Failure
+	Load     []run.LoadSample
+}
+
+// Remeasure runs in.Rounds more rounds of the candidates' benchmarks only,
+// one plan per package and -test.bench group (ConfirmGroups), and gathers
+// the new samples into stage 2 of the confirmation. With a stored baseline
+// (in.Plan.Base nil) only the head is re-run.
+func Remeasure(ctx context.Context, in ConfirmInput, cands []gate.Candidate) (*Remeasured, error) {
+	measure := in.Measure
+	if measure == nil {
+		measure = run.Interleave
+	}
+	stored := in.Plan.Base == nil
+	re := &Remeasured{Stage2: gate.Stage2{Head: gate.NewSide(in.Head.Source), Rounds: in.Rounds}}
+	if !stored {
+		re.Stage2.Base = gate.NewSide(in.Base.Source)
+	}
 	for _, g := range ConfirmGroups(cands) {
 		plan := in.Plan
 		plan.Rounds = in.Rounds
@@ -58,23 +88,21 @@ func Confirm(ctx context.Context, in ConfirmInput, rep *gate.Report) (*gate.Repo
 			// removed packages are never regressions); nothing to rerun.
 			continue
 		}
-		out, err := run.Interleave(ctx, plan)
+		out, err := measure(ctx, plan)
 		if err != nil {
 			return nil, err
 		}
-		addAll(st.Head, out.Head)
-		if st.Base != nil {
-			addAll(st.Base, out.Base)
+		addAll(re.Stage2.Head, out.Head)
+		if re.Stage2.Base != nil {
+			addAll(re.Stage2.Base, out.Base)
 		}
-		failures = append(failures, out.Failures...)
+		re.Failures = append(re.Failures, out.Failures...)
+		re.Load = append(re.Load, out.Load...)
 		for _, w := range out.LoadWarnings(runtime.NumCPU()) {
-			warnings = append(warnings, "confirmation rounds of "+g.Package+": "+w)
+			re.Warnings = append(re.Warnings, "confirmation rounds of "+g.Package+": "+w)
 		}
 	}
-	final := gate.Confirm(rep, in.Base, in.Head, st, in.Options)
-	final.Warnings = append(final.Warnings, warnings...)
-	final.Failures = append(final.Failures, Failures(failures, "during confirmation: ")...)
-	return final, nil
+	return re, nil
 }
 
 // ConfirmGroup is one run of the confirmation: the benchmarks of one
@@ -91,7 +119,7 @@ func ConfirmGroups(cands []gate.Candidate) []ConfirmGroup {
 		if _, ok := names[c.Package]; !ok {
 			order = append(order, c.Package)
 		}
-		names[c.Package] = append(names[c.Package], c.Benchmark)
+		names[c.Package] = append(names[c.Package], c.Name)
 	}
 	var out []ConfirmGroup
 	for _, pkg := range order {

@@ -14,7 +14,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -65,10 +64,10 @@ func (p *Plan) explainInput(b *Built) ExplainInput {
 
 // profileTarget is one benchmark to profile, and why.
 type profileTarget struct {
-	pkg, bench string
-	cpu, mem   bool            // which profiles are needed
-	rows       []int           // indexes of report rows to explain
-	budget     *budgets.Budget // with function budgets, or nil
+	id       budgets.BenchmarkID
+	cpu, mem bool            // which profiles are needed
+	rows     []int           // indexes of report rows to explain
+	budget   *budgets.Budget // with function budgets, or nil
 	// baseSPO and headSPO are each side's sec/op center from the timing
 	// rounds: each side's CPU profile is sized to about a second.
 	baseSPO, headSPO float64
@@ -99,7 +98,7 @@ func Explain(ctx context.Context, in ExplainInput, rep *gate.Report) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		fmt.Fprintf(log, "perfslo: profiling %s %s (%s)\n", t.pkg, t.bench, t.why())
+		fmt.Fprintf(log, "perfslo: profiling %s %s (%s)\n", t.id.Package, t.id.Name, t.why())
 		sides, elapsed, n, err := profileSides(ctx, in, t)
 		spent += elapsed
 		procs += n
@@ -110,12 +109,12 @@ func Explain(ctx context.Context, in ExplainInput, rep *gate.Report) error {
 		}
 		if sides.head != nil && t.budget != nil {
 			rep.Results = append(rep.Results, profiles.BudgetRows(t.budget, profiles.BudgetTarget{
-				Benchmark: t.bench, Package: t.pkg, CPU: sides.head.cpu, Mem: sides.head.mem, ConfigFile: in.Config.File,
+				Benchmark: t.id.Name, Package: t.id.Package, CPU: sides.head.cpu, Mem: sides.head.mem, ConfigFile: in.Config.File,
 			})...)
 		} else if t.budget != nil {
-			rows := profiles.BudgetRows(t.budget, profiles.BudgetTarget{Benchmark: t.bench, Package: t.pkg, ConfigFile: in.Config.File})
+			rows := profiles.BudgetRows(t.budget, profiles.BudgetTarget{Benchmark: t.id.Name, Package: t.id.Package, ConfigFile: in.Config.File})
 			for i := range rows {
-				rows[i].Reasons = append(rows[i].Reasons, fmt.Sprintf("profiling %s failed: %v", t.bench, err))
+				rows[i].Reasons = append(rows[i].Reasons, fmt.Sprintf("profiling %s failed: %v", t.id.Name, err))
 			}
 			rep.Results = append(rep.Results, rows...)
 		}
@@ -132,38 +131,37 @@ func Explain(ctx context.Context, in ExplainInput, rep *gate.Report) error {
 // profileTargets lists the benchmarks to profile, in report order.
 func profileTargets(in ExplainInput, rep *gate.Report) []*profileTarget {
 	var targets []*profileTarget
-	byKey := map[string]*profileTarget{}
-	get := func(pkg, bench string) *profileTarget {
-		k := pkg + "\x00" + bench
-		t, ok := byKey[k]
+	byKey := map[budgets.BenchmarkID]*profileTarget{}
+	get := func(id budgets.BenchmarkID) *profileTarget {
+		t, ok := byKey[id]
 		if !ok {
-			t = &profileTarget{pkg: pkg, bench: bench}
-			byKey[k] = t
+			t = &profileTarget{id: id}
+			byKey[id] = t
 			targets = append(targets, t)
 		}
 		return t
 	}
-	suffix := "-" + strconv.Itoa(in.CPU)
-	secPerOp := map[string][2]float64{} // base, head
+	secPerOp := map[budgets.BenchmarkID][2]float64{} // base, head
 	for i := range rep.Results {
 		r := &rep.Results[i]
 		if r.Function != "" || r.Head == nil {
 			continue
 		}
-		bench := strings.TrimSuffix(r.Benchmark, suffix)
+		id := budgets.ParseBenchmarkID(r.Package, r.Benchmark, in.CPU)
+		id.Procs = 0
 		if r.Unit == "sec/op" {
 			spo := [2]float64{0, r.Head.Center}
 			if r.Base != nil {
 				spo[0] = r.Base.Center
 			}
-			secPerOp[r.Package+"\x00"+bench] = spo
+			secPerOp[id] = spo
 		}
 		if r.Verdict == gate.Regression || r.Verdict == gate.Violation {
 			kind, err := profiles.ProfileKind(r.Unit)
 			if err != nil {
 				kind = "cpu" // throughput units (B/s) are time, inverted
 			}
-			t := get(r.Package, bench)
+			t := get(id)
 			t.rows = append(t.rows, i)
 			if kind == "cpu" {
 				t.cpu = true
@@ -172,8 +170,8 @@ func profileTargets(in ExplainInput, rep *gate.Report) []*profileTarget {
 			}
 		}
 		if in.Config != nil {
-			if b := in.Config.Match(r.Package, bench); b != nil && b.Profile != nil {
-				t := get(r.Package, bench)
+			if b := in.Config.Match(id.Package, id.Name); b != nil && b.Profile != nil {
+				t := get(id)
 				t.budget = b
 				t.cpu = t.cpu || len(b.Profile.CPUShare) > 0
 				t.mem = t.mem || len(b.Profile.AllocsPerOp) > 0 || len(b.Profile.BytesPerOp) > 0
@@ -207,23 +205,23 @@ type bothSides struct{ base, head *sideProfiles }
 // profileSides profiles a target on the head and, when the base was built,
 // on the base; with a stored baseline the base's profiles come from it.
 func profileSides(ctx context.Context, in ExplainInput, t *profileTarget) (sides bothSides, elapsed time.Duration, procs int, err error) {
-	head := findPackage(in.Head, t.pkg)
+	head := findPackage(in.Head, t.id.Package)
 	if head == nil {
-		return sides, 0, 0, fmt.Errorf("package %s is not in the head build", t.pkg)
+		return sides, 0, 0, fmt.Errorf("package %s is not in the head build", t.id.Package)
 	}
 	opts := run.ProfileOptions{
-		Prefix:  run.FileName(t.bench),
+		Prefix:  run.FileName(t.id.Name),
 		Mem:     t.mem,
 		NoCPU:   !t.cpu,
 		CPU:     in.CPU,
 		Timeout: in.Timeout,
 	}
-	dir := filepath.Join(in.OutDir, run.FileName(t.pkg))
+	dir := filepath.Join(in.OutDir, run.FileName(t.id.Package))
 	do := func(side string, pkg run.Package, spo float64) (*sideProfiles, error) {
 		o := opts
 		o.SecPerOp = spo // 0: Profile calibrates
 		o.OutDir = filepath.Join(dir, side)
-		pr, err := run.Profile(ctx, pkg, t.bench, o)
+		pr, err := run.Profile(ctx, pkg, t.id.Name, o)
 		if pr != nil {
 			elapsed += pr.Elapsed
 		}
@@ -237,9 +235,9 @@ func profileSides(ctx context.Context, in ExplainInput, t *profileTarget) (sides
 		return sides, elapsed, procs, err
 	}
 	if in.Base != nil {
-		base := findPackage(in.Base, t.pkg)
+		base := findPackage(in.Base, t.id.Package)
 		if base == nil {
-			return sides, elapsed, procs, fmt.Errorf("package %s is not in the base build: nothing to compare the profile with", t.pkg)
+			return sides, elapsed, procs, fmt.Errorf("package %s is not in the base build: nothing to compare the profile with", t.id.Package)
 		}
 		sides.base, err = do("base", *base, t.baseSPO)
 		return sides, elapsed, procs, err
@@ -306,8 +304,8 @@ func measured(pr *run.ProfileRun) (*sideProfiles, error) {
 
 // baselineProfileName is where a benchmark's profile sits in a stored
 // baseline: "example.com/m/sum/BenchmarkSum_lines=1000.cpu.pb.gz".
-func baselineProfileName(pkg, bench, kind string) string {
-	return path.Join(pkg, run.FileName(bench)+"."+kind+".pb.gz")
+func baselineProfileName(id budgets.BenchmarkID, kind string) string {
+	return path.Join(id.Package, run.FileName(id.Name)+"."+kind+".pb.gz")
 }
 
 func storedProfiles(stored map[string]string, t *profileTarget) (*sideProfiles, error) {
@@ -320,10 +318,10 @@ func storedProfiles(stored map[string]string, t *profileTarget) (*sideProfiles, 
 		if !k.want {
 			continue
 		}
-		name := baselineProfileName(t.pkg, t.bench, k.kind)
+		name := baselineProfileName(t.id, k.kind)
 		p, ok := stored[name]
 		if !ok {
-			return nil, fmt.Errorf("the stored baseline has no %s profile of %s (%s): save the baseline again to explain regressions", k.kind, t.bench, name)
+			return nil, fmt.Errorf("the stored baseline has no %s profile of %s (%s): save the baseline again to explain regressions", k.kind, t.id.Name, name)
 		}
 		m, err := profiles.LoadSaved(p)
 		if err != nil {
@@ -350,7 +348,7 @@ func explainRows(log io.Writer, in ExplainInput, rep *gate.Report, t *profileTar
 		if err != nil {
 			return nil, profiles.Files{}, err
 		}
-		fs, err := d.Write(filepath.Join(in.OutDir, run.FileName(t.pkg)), run.FileName(t.bench)+"."+kind)
+		fs, err := d.Write(filepath.Join(in.OutDir, run.FileName(t.id.Package)), run.FileName(t.id.Name)+"."+kind)
 		if err != nil {
 			return nil, profiles.Files{}, err
 		}
@@ -396,7 +394,7 @@ func explainRows(log io.Writer, in ExplainInput, rep *gate.Report, t *profileTar
 		}
 		if !printed[kind] {
 			printed[kind] = true
-			fmt.Fprintf(log, "perfslo: %s %s profile diff: %s\n", t.bench, kind, r.Attribution.Command)
+			fmt.Fprintf(log, "perfslo: %s %s profile diff: %s\n", t.id.Name, kind, r.Attribution.Command)
 		}
 	}
 }

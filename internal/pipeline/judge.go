@@ -45,7 +45,8 @@ func UnmatchedBudgets(cfg *budgets.Config, rep *gate.Report) []*budgets.Error {
 	seen := map[budgets.BenchmarkID]bool{}
 	var ids []budgets.BenchmarkID
 	for _, r := range rep.Results {
-		id := budgets.BenchmarkID{Package: r.Package, Name: r.Benchmark}
+		id := budgets.ParseBenchmarkID(r.Package, r.Benchmark, 0)
+		id.Procs = 0
 		if r.Head != nil && !seen[id] {
 			seen[id] = true
 			ids = append(ids, id)
@@ -59,7 +60,8 @@ func Benchmarks(s *gate.Side) []budgets.BenchmarkID {
 	seen := map[budgets.BenchmarkID]bool{}
 	var ids []budgets.BenchmarkID
 	for _, k := range s.Keys() {
-		id := budgets.BenchmarkID{Package: k.Package, Name: k.Benchmark}
+		id := k.BenchmarkID
+		id.Procs = 0
 		if !seen[id] {
 			seen[id] = true
 			ids = append(ids, id)

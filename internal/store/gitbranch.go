@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/perfslo/perfslo/gate"
 	"github.com/perfslo/perfslo/internal/gitref"
 )
 
@@ -415,9 +416,7 @@ func (g *GitBranch) readMeta(ctx context.Context, tip, name string) (Meta, error
 	}
 	var m Meta
 	if err := json.Unmarshal([]byte(data), &m); err != nil {
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			line, col := position([]byte(data), se.Offset-1)
+		if line, col, ok := gate.JSONPosition([]byte(data), err); ok {
 			return Meta{}, fmt.Errorf("git store: %s:%d:%d: %v", where, line, col, err)
 		}
 		return Meta{}, fmt.Errorf("git store: %s: %v", where, err)
