@@ -73,10 +73,13 @@ type Error struct {
 	err  error
 }
 
+// Error is "git ARGS: message", with credentials in URLs hidden from both
+// (a remote may be given as a URL).
 func (e *Error) Error() string {
-	return fmt.Sprintf("git %s: %s", strings.Join(e.Args, " "), e.Msg)
+	return fmt.Sprintf("git %s: %s", ScrubURLs(strings.Join(e.Args, " ")), e.Msg)
 }
 
+// Unwrap is the exec error (an *exec.ExitError for a non-zero exit).
 func (e *Error) Unwrap() error { return e.err }
 
 // filteredEnv is the environment without the variables a calling git hook
