@@ -47,6 +47,6 @@ func FuzzParse(f *testing.F) {
 				}
 			}
 		}
-		cfg.Unmatched([]BenchmarkID{{"example.com/m/sum", "BenchmarkSum"}})
+		cfg.Unmatched([]BenchmarkID{{Package: "example.com/m/sum", Name: "BenchmarkSum"}})
 	})
 }

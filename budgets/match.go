@@ -23,10 +23,6 @@ import (
 // Entries are tried in file order and the first match wins, so put specific
 // entries before general ones.
 
-// BenchmarkID names one benchmark: its package import path and its full
-// name without the -GOMAXPROCS suffix ("BenchmarkSum/lines=1000").
-type BenchmarkID struct{ Package, Name string }
-
 // Match returns the first budget that applies to a benchmark, or nil. pkg is
 // an import path; benchmark the full name with its "Benchmark" prefix and
 // without the -GOMAXPROCS suffix.

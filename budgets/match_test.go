@@ -117,9 +117,9 @@ func TestMatchFirstWins(t *testing.T) {
 	}
 
 	un := c.Unmatched([]BenchmarkID{
-		{sum, "BenchmarkSum/lines=1000"},
-		{sum, "BenchmarkSum/lines=5"},
-		{sum, "BenchmarkSum/lines=10"},
+		{Package: sum, Name: "BenchmarkSum/lines=1000"},
+		{Package: sum, Name: "BenchmarkSum/lines=5"},
+		{Package: sum, Name: "BenchmarkSum/lines=10"},
 	})
 	var got []string
 	for _, e := range un {

@@ -11,7 +11,6 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
-	"golang.org/x/mod/modfile"
 )
 
 // The keys of each mapping, in the order the documentation lists them.
@@ -58,26 +57,8 @@ func Load(path string) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg.Module = findModule(filepath.Dir(path))
+	_, cfg.Module, _ = FindModule(filepath.Dir(path))
 	return cfg, nil
-}
-
-// findModule returns the module path of the go.mod at or above dir, or "".
-func findModule(dir string) string {
-	dir, err := filepath.Abs(dir)
-	if err != nil {
-		return ""
-	}
-	for {
-		if data, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil {
-			return modfile.ModulePath(data)
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
 }
 
 // Parse reads a perfslo.yaml. file names it in errors. On failure it

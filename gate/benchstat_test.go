@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/perfslo/perfslo/budgets"
 	"golang.org/x/perf/benchfmt"
 )
 
@@ -58,7 +59,7 @@ func parseBenchstat(t *testing.T, path string) map[string]map[string]benchstatRo
 		if m == nil || unit == "" {
 			continue
 		}
-		name, _ := splitProcs(m[1])
+		name := budgets.ParseBenchmarkID("", m[1], 0).Name
 		tables[unit][name] = benchstatRow{
 			name: m[1], base: parseScaled(t, m[2]), baseRange: m[3],
 			head: parseScaled(t, m[4]), headRange: m[5], delta: m[6], p: m[7], n: m[8],

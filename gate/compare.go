@@ -98,27 +98,6 @@ func Compare(base, head *Side, opt Options) *Report {
 	return NewProcedure(base, head, opt).Report()
 }
 
-// Recount recomputes the suite verdict and counts from the rows and failures.
-// Call it after adding rows (function budgets) or failures to a report.
-func Recount(r *Report) {
-	r.Failed, r.Unmeasurable = 0, 0
-	for _, row := range r.Results {
-		if row.DerivedFrom != "" && row.Verdict != Violation {
-			continue // one measurement, counted once, with its parent
-		}
-		switch row.Verdict {
-		case Regression, Violation:
-			r.Failed++
-		case Unmeasurable:
-			r.Unmeasurable++
-		}
-	}
-	r.Verdict = Pass
-	if r.Failed > 0 || len(r.Failures) > 0 {
-		r.Verdict = Fail
-	}
-}
-
 func unionKeys(base, head *Side) []Key {
 	keys := append([]Key(nil), base.keys...)
 	for _, k := range head.keys {
@@ -134,7 +113,7 @@ func unionKeys(base, head *Side) []Key {
 		if _, ok := pkgOrder[k.Package]; !ok {
 			pkgOrder[k.Package] = i
 		}
-		bk := k.Package + "\x00" + k.Benchmark
+		bk := k.Package + "\x00" + k.Name
 		if _, ok := benchOrder[bk]; !ok {
 			benchOrder[bk] = i
 		}
@@ -144,7 +123,7 @@ func unionKeys(base, head *Side) []Key {
 		if pkgOrder[a.Package] != pkgOrder[b.Package] {
 			return pkgOrder[a.Package] < pkgOrder[b.Package]
 		}
-		ab, bb := benchOrder[a.Package+"\x00"+a.Benchmark], benchOrder[b.Package+"\x00"+b.Benchmark]
+		ab, bb := benchOrder[a.Package+"\x00"+a.Name], benchOrder[b.Package+"\x00"+b.Name]
 		if ab != bb {
 			return ab < bb
 		}
@@ -203,7 +182,7 @@ func constant(xs []float64) bool {
 // statistical rows is decided later, after the family-wise correction.
 func compareRow(k Key, baseVals, headVals []float64, units benchfmt.UnitMetadataMap, th *benchmath.Thresholds, opt Options) Row {
 	row := Row{
-		Benchmark:      k.Benchmark,
+		Benchmark:      k.Name,
 		Package:        k.Package,
 		Unit:           k.Unit,
 		HigherIsBetter: higherIsBetter(units, k.Unit),
@@ -303,7 +282,7 @@ func measure(base, head *Side, opt Options) *measured {
 		m.noise = append(m.noise, max(RobustCV(base.samples[k]), RobustCV(head.samples[k])))
 		row := compareRow(k, base.samples[k], head.samples[k], units, th, opt)
 		if showProcs && k.Procs != 0 {
-			row.Benchmark = fmt.Sprintf("%s-%d", k.Benchmark, k.Procs)
+			row.Benchmark = k.Full()
 		}
 		if _, ok := m.derived[k]; ok {
 			row.DerivedFrom = ParentUnit

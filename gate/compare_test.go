@@ -139,8 +139,8 @@ func TestVerdicts(t *testing.T) {
 				}
 			}
 			wantFail := c.want == Regression || c.want == Violation
-			if (r.Verdict == Fail) != wantFail {
-				t.Errorf("suite verdict %s with row %s", r.Verdict, row.Verdict)
+			if (r.Verdict() == Fail) != wantFail {
+				t.Errorf("suite verdict %s with row %s", r.Verdict(), row.Verdict)
 			}
 		})
 	}
@@ -179,8 +179,8 @@ func TestCorrections(t *testing.T) {
 		want       int
 	}{{CorrectionNone, 3}, {CorrectionHolm, 0}, {CorrectionBH, 3}} {
 		r := Compare(sideOf("b", base), sideOf("h", head), Options{Correction: c.correction})
-		if r.Failed != c.want {
-			t.Errorf("%s: %d regressions, want %d", c.correction, r.Failed, c.want)
+		if r.Failed() != c.want {
+			t.Errorf("%s: %d regressions, want %d", c.correction, r.Failed(), c.want)
 		}
 		if r.Settings.Tests != 3 {
 			t.Errorf("%s: family size %d, want 3", c.correction, r.Settings.Tests)
@@ -194,8 +194,8 @@ func TestCorrections(t *testing.T) {
 	// One borderline row among unchanged ones: BH is as strict as Holm.
 	head[[2]string{"BenchmarkB", "sec/op"}] = []float64{1.03, 1.00, 1.02, 1.01}
 	head[[2]string{"BenchmarkC", "sec/op"}] = []float64{1.01, 1.02, 1.00, 1.03}
-	if r := Compare(sideOf("b", base), sideOf("h", head), Options{Correction: CorrectionBH}); r.Failed != 0 {
-		t.Errorf("BH with one borderline row of 3: %d regressions, want 0 (0.029 × 3 > 0.05)", r.Failed)
+	if r := Compare(sideOf("b", base), sideOf("h", head), Options{Correction: CorrectionBH}); r.Failed() != 0 {
+		t.Errorf("BH with one borderline row of 3: %d regressions, want 0 (0.029 × 3 > 0.05)", r.Failed())
 	}
 }
 
@@ -312,7 +312,7 @@ func TestJSONGoldenAndRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if back.Verdict != r.Verdict || len(back.Results) != len(r.Results) || back.Schema != SchemaVersion {
+	if back.Verdict() != r.Verdict() || len(back.Results) != len(r.Results) || back.Schema != SchemaVersion {
 		t.Errorf("round trip lost data: %+v", back)
 	}
 	for _, key := range []string{`"schema": 1`, `"verdict": "fail"`, `"benchmark": "BenchmarkSum/lines=1000"`, `"delta":`, `"p":`, `"headroom":`, `"verdict": "violation"`, `"verdict": "added"`, `"verdict": "removed"`} {

@@ -10,7 +10,7 @@ import (
 
 // setTolerance sets the regression tolerance that applies to a row.
 func setTolerance(r *Row, cfg *budgets.Config, k Key) *budgets.Budget {
-	entry := cfg.Match(k.Package, k.Benchmark)
+	entry := cfg.Match(k.Package, k.Name)
 	r.Tolerance = cfg.ToleranceFor(entry, r.Unit)
 	return entry
 }

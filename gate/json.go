@@ -130,16 +130,6 @@ func finitePtr(x float64) *float64 {
 	return &x
 }
 
-// ReadJSON decodes a report written by WriteJSON.
-func ReadJSON(rd io.Reader) (*Report, error) {
-	var r Report
-	dec := json.NewDecoder(rd)
-	if err := dec.Decode(&r); err != nil {
-		return nil, err
-	}
-	return &r, nil
-}
-
 // MarshalJSON writes an interval end that benchmath left infinite (too few
 // samples for an interval) as null, since JSON has no infinity.
 func (s Stat) MarshalJSON() ([]byte, error) {

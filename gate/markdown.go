@@ -166,9 +166,9 @@ func verdictLine(r *Report) string {
 
 	icon, word := "✅", "**Pass**"
 	switch {
-	case r.Verdict == Fail:
+	case r.Verdict() == Fail:
 		icon, word = "❌", "**Fail**"
-	case c[Unmeasurable] > 0 || r.Unmeasurable > 0:
+	case c[Unmeasurable] > 0 || r.Unmeasurable() > 0:
 		icon, word = "⚠️", "**Pass, with rows not judged**"
 	case len(r.Results) == 0:
 		icon, word = "⚠️", "**Nothing compared**"

@@ -19,9 +19,9 @@ func mdF64(v float64) *float64 { return &v }
 func mdSources() (Source, Source) {
 	date := time.Date(2025, 3, 14, 9, 26, 53, 0, time.UTC)
 	base := Source{Label: "base", Ref: "origin/main", Commit: "4f2a9c1d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39",
-		GoVersion: "go1.26.8", GOOS: "linux", GOARCH: "amd64", CPU: "AMD EPYC 7763 64-Core Processor", Date: &date}
+		Machine: Machine{GoVersion: "go1.26.8", GOOS: "linux", GOARCH: "amd64", CPU: "AMD EPYC 7763 64-Core Processor"}, Date: &date}
 	head := Source{Label: "head", Ref: "HEAD", Commit: "9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a291807",
-		GoVersion: "go1.26.8", GOOS: "linux", GOARCH: "amd64", CPU: "AMD EPYC 7763 64-Core Processor"}
+		Machine: Machine{GoVersion: "go1.26.8", GOOS: "linux", GOARCH: "amd64", CPU: "AMD EPYC 7763 64-Core Processor"}}
 	return base, head
 }
 
@@ -33,7 +33,7 @@ func mdSettings() Settings {
 func mdPassingReport() *Report {
 	base, head := mdSources()
 	return &Report{
-		Schema: SchemaVersion, Verdict: Pass, Base: base, Head: head, Settings: mdSettings(),
+		Schema: SchemaVersion, Base: base, Head: head, Settings: mdSettings(),
 		Results: []Row{
 			{Benchmark: "BenchmarkSum/lines=1000", Package: "example.com/sum", Unit: "sec/op",
 				Base: &Stat{Center: 8.1e-6, Low: 8.0e-6, High: 8.3e-6, N: 10}, Head: &Stat{Center: 8.15e-6, Low: 8.0e-6, High: 8.4e-6, N: 10},
@@ -55,7 +55,7 @@ func mdFailingReport() *Report {
 	base, head := mdSources()
 	head.CPU = "Intel(R) Xeon(R) Platinum 8370C CPU @ 2.80GHz"
 	return &Report{
-		Schema: SchemaVersion, Verdict: Fail, Failed: 3, Unmeasurable: 1, Base: base, Head: head, Settings: mdSettings(),
+		Schema: SchemaVersion, Base: base, Head: head, Settings: mdSettings(),
 		Warnings: []string{"base and head ran on different CPUs: <compare with care>"},
 		Results: []Row{
 			{Benchmark: "BenchmarkSum/lines=1000", Package: "example.com/sum", Unit: "sec/op",
@@ -103,7 +103,7 @@ func TestMarkdownGolden(t *testing.T) {
 	}{
 		{"passing", mdPassingReport(), MarkdownOptions{}},
 		{"failing", mdFailingReport(), MarkdownOptions{Marker: "<!-- perfslo:gate=api -->", Title: "perfslo: api"}},
-		{"empty", &Report{Schema: SchemaVersion, Verdict: Pass, Base: Source{Label: "base"}, Head: Source{Label: "head"}}, MarkdownOptions{}},
+		{"empty", &Report{Schema: SchemaVersion, Base: Source{Label: "base"}, Head: Source{Label: "head"}}, MarkdownOptions{}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -179,7 +179,7 @@ func TestMarkdownChartCapped(t *testing.T) {
 // mdBigReport has n benchmarks, the first failing ones regressed.
 func mdBigReport(n, failing int) *Report {
 	base, head := mdSources()
-	r := &Report{Schema: SchemaVersion, Verdict: Pass, Base: base, Head: head, Settings: mdSettings()}
+	r := &Report{Schema: SchemaVersion, Base: base, Head: head, Settings: mdSettings()}
 	for i := 0; i < n; i++ {
 		row := Row{Benchmark: fmt.Sprintf("BenchmarkHandler/route=/api/v1/resource%03d/items/{id}/details", i),
 			Package: fmt.Sprintf("example.com/service/internal/handlers/group%02d", i%7), Unit: "sec/op",
@@ -196,8 +196,6 @@ func mdBigReport(n, failing int) *Report {
 			row.Reasons = []string{"significant and over the 5% tolerance"}
 			row.Attribution = &Attribution{Unit: "ns/op", Total: 100, Command: "go tool pprof -http=: -diff_base a.pprof b.pprof",
 				Functions: []FunctionDelta{{Function: "encoding/json.(*decodeState).object", Flat: 80, Cum: 90, Share: 0.8}}}
-			r.Verdict = Fail
-			r.Failed++
 		}
 		r.Results = append(r.Results, row)
 	}

@@ -4,16 +4,14 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/perfslo/perfslo/budgets"
 )
 
-// Candidate is a benchmark that a look must re-measure.
-type Candidate struct {
-	// Package is the import path.
-	Package string
-	// Benchmark is the full Go name, without the -GOMAXPROCS suffix
-	// ("BenchmarkSum/lines=1000"): what -test.bench must select.
-	Benchmark string
-}
+// Candidate is a benchmark that a look must re-measure: its Name is what
+// -test.bench must select, and Procs is 0 (every GOMAXPROCS value of it is
+// re-measured).
+type Candidate = budgets.BenchmarkID
 
 // Look asks for fresh interleaved rounds of some benchmarks.
 type Look struct {
@@ -189,7 +187,7 @@ func (p *Procedure) openBenchmarks(confirming bool) []Candidate {
 		if !confirming && r.Assumption == "exact" {
 			continue
 		}
-		c := Candidate{Package: k.Package, Benchmark: k.Benchmark}
+		c := Candidate{Package: k.Package, Name: k.Name}
 		if !seen[c] {
 			seen[c] = true
 			out = append(out, c)
@@ -410,7 +408,6 @@ func (p *Procedure) Report() *Report {
 	if p.stopped != "" {
 		rep.Warnings = append(rep.Warnings, p.stopped)
 	}
-	Recount(rep)
 	return rep
 }
 

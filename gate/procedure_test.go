@@ -58,7 +58,7 @@ func gateRun(w *world, n int, opt Options) *Report {
 		}
 		w.onlyBenches = map[string]bool{}
 		for _, c := range look.Benchmarks {
-			w.onlyBenches[c.Benchmark] = true
+			w.onlyBenches[c.Name] = true
 		}
 		p.Add(w.side("base", false, look.Rounds), w.side("head", true, look.Rounds))
 		w.onlyBenches = nil
@@ -89,7 +89,7 @@ func TestProcedureSuiteFalseAlarms(t *testing.T) {
 			w := &world{m: c.m, cv: c.cv, rng: rng}
 			fails := 0
 			for range runs {
-				if gateRun(w, c.n, Options{Looks: -1}).Failed > 0 {
+				if gateRun(w, c.n, Options{Looks: -1}).Failed() > 0 {
 					fails++
 				}
 			}
@@ -132,8 +132,8 @@ func TestProcedureDetects(t *testing.T) {
 		t.Errorf("%d untouched rows flagged", falseFlags)
 	}
 	holm := Compare(w.side("base", false, 6), w.side("head", true, 6), Options{Correction: CorrectionHolm})
-	if holm.Failed != 0 {
-		t.Errorf("Holm in one stage flagged %d rows at n=6 of 40: the test's premise is wrong", holm.Failed)
+	if holm.Failed() != 0 {
+		t.Errorf("Holm in one stage flagged %d rows at n=6 of 40: the test's premise is wrong", holm.Failed())
 	}
 }
 
@@ -167,8 +167,8 @@ func TestProcedureStopAndUndecided(t *testing.T) {
 		t.Fatal("Next after Stop")
 	}
 	rep := p.Report()
-	if rep.Unmeasurable == 0 || rep.Verdict != Pass {
-		t.Fatalf("verdict %s with %d undecided, want pass with undecided rows", rep.Verdict, rep.Unmeasurable)
+	if rep.Unmeasurable() == 0 || rep.Verdict() != Pass {
+		t.Fatalf("verdict %s with %d undecided, want pass with undecided rows", rep.Verdict(), rep.Unmeasurable())
 	}
 	if !strings.Contains(strings.Join(rep.Warnings, "\n"), "--max-time") {
 		t.Errorf("warnings %q lack the stop reason", rep.Warnings)
@@ -232,8 +232,8 @@ func TestDerivedUnitsFollowParent(t *testing.T) {
 			t.Errorf("%s not marked as derived from sec/op", row.Unit)
 		}
 	}
-	if rep.Failed != 1 {
-		t.Errorf("%d failed rows counted, want 1: one measurement", rep.Failed)
+	if rep.Failed() != 1 {
+		t.Errorf("%d failed rows counted, want 1: one measurement", rep.Failed())
 	}
 	// A unit that moves on its own is not derived.
 	base := map[[2]string][]float64{{"BenchmarkY", "sec/op"}: noisy(rng, 1e-5, 0.02, 10), {"BenchmarkY", "hits/op"}: noisy(rng, 5, 0.02, 10)}
@@ -278,7 +278,7 @@ func TestChangeInterval(t *testing.T) {
 // reason, and the report is never lost to the encoder.
 func TestNonFiniteJSON(t *testing.T) {
 	inf, nan := math.Inf(1), math.NaN()
-	rep := &Report{Schema: SchemaVersion, Verdict: Pass, Results: []Row{{
+	rep := &Report{Schema: SchemaVersion, Results: []Row{{
 		Benchmark: "BenchmarkX", Unit: "sec/op", Verdict: Unmeasurable,
 		Base: &Stat{Center: 0, Low: math.Inf(-1), High: inf, N: 3}, Head: &Stat{Center: 1, Low: 0, High: 2, N: 3},
 		Delta: &inf, MDE: &inf, P: &nan,

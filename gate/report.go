@@ -34,13 +34,10 @@ const (
 // Report is everything the gate decided, and why. Renderers (text, markdown,
 // JSON) and the GitHub integration read only this.
 type Report struct {
-	Schema  int     `json:"schema"`
-	Verdict Verdict `json:"verdict"`
-	// Unmeasurable counts rows that could not be judged. A passing suite
-	// with Unmeasurable > 0 is "pass, with rows not judged".
-	Unmeasurable int `json:"unmeasurable"`
-	// Failed counts rows whose verdict fails the gate.
-	Failed int `json:"failed"`
+	// Schema is SchemaVersion. The suite's verdict and counts are derived
+	// from the rows and failures (Verdict, Failed, Unmeasurable) and
+	// written next to it in the JSON.
+	Schema int `json:"schema"`
 
 	Base Source `json:"base"`
 	Head Source `json:"head"`
@@ -50,6 +47,9 @@ type Report struct {
 	// Failures are benchmarks that failed, panicked or did not build. Any
 	// failure makes the suite fail: the gate never passes what it did not run.
 	Failures []Failure `json:"failures,omitempty"`
+	// Samples names the files that hold both sides' raw samples (benchfmt),
+	// from which `perfslo compare` judges the run again.
+	Samples *Samples `json:"samples,omitempty"`
 	// Warnings concern the whole run (host load, machine mismatch with a
 	// stored baseline, budget patterns that matched nothing, ...).
 	Warnings []string `json:"warnings,omitempty"`
@@ -58,17 +58,21 @@ type Report struct {
 	Created time.Time `json:"created"`
 }
 
+// Samples are the raw-sample files of a run.
+type Samples struct {
+	Base string `json:"base"`
+	Head string `json:"head"`
+}
+
 // Source describes one side of the comparison.
 type Source struct {
 	// Label is what the side is called in tables ("base", "HEAD~1",
 	// "baseline main", a file name).
-	Label     string `json:"label"`
-	Ref       string `json:"ref,omitempty"`
-	Commit    string `json:"commit,omitempty"`
-	GoVersion string `json:"go_version,omitempty"`
-	GOOS      string `json:"goos,omitempty"`
-	GOARCH    string `json:"goarch,omitempty"`
-	CPU       string `json:"cpu,omitempty"`
+	Label  string `json:"label"`
+	Ref    string `json:"ref,omitempty"`
+	Commit string `json:"commit,omitempty"`
+	// Machine is where the side was measured.
+	Machine
 	// Date is when the side was measured (a stored baseline may be old).
 	Date *time.Time `json:"date,omitempty"`
 }

@@ -5,22 +5,16 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"regexp"
-	"strconv"
 	"strings"
 
+	"github.com/perfslo/perfslo/budgets"
 	"golang.org/x/perf/benchfmt"
 )
 
-// Key identifies one series of samples.
+// Key identifies one series of samples: a benchmark and a unit.
 type Key struct {
-	Package string
-	// Benchmark is the full Go name with its "Benchmark" prefix and without
-	// the -GOMAXPROCS suffix ("BenchmarkSum/lines=1000").
-	Benchmark string
-	// Procs is the GOMAXPROCS suffix, 0 when the name had none.
-	Procs int
-	Unit  string
+	budgets.BenchmarkID
+	Unit string
 }
 
 // Side is one build's samples: every value of every benchmark and unit, plus
@@ -44,24 +38,10 @@ func NewSide(src Source) *Side {
 	return &Side{Source: src, samples: map[Key][]float64{}, units: benchfmt.UnitMetadataMap{}, iters: map[Key][]int{}}
 }
 
-var procsSuffix = regexp.MustCompile(`-(\d+)$`)
-
-// splitProcs separates a benchfmt name into the Go benchmark name and its
-// GOMAXPROCS suffix.
-func splitProcs(name string) (string, int) {
-	if m := procsSuffix.FindStringSubmatchIndex(name); m != nil {
-		n, err := strconv.Atoi(name[m[2]:m[3]])
-		if err == nil {
-			return name[:m[0]], n
-		}
-	}
-	return name, 0
-}
-
 // Add records every value of one benchmark result. The package is the
 // result's "pkg" configuration, as go test prints it.
 func (s *Side) Add(r *benchfmt.Result) {
-	name, procs := splitProcs(r.Name.String())
+	id := budgets.ResultID(r, 0)
 	for _, v := range r.Values {
 		if math.IsNaN(v.Value) || math.IsInf(v.Value, 0) {
 			file, line := r.Pos()
@@ -75,7 +55,7 @@ func (s *Side) Add(r *benchfmt.Result) {
 			s.bad = append(s.bad, fmt.Errorf("%sBenchmark%s: %v %s is not a finite number (expected a measurement like \"123 ns/op\")", where, r.Name, v.Value, v.Unit))
 			continue
 		}
-		k := Key{Package: r.GetConfig("pkg"), Benchmark: "Benchmark" + name, Procs: procs, Unit: v.Unit}
+		k := Key{BenchmarkID: id, Unit: v.Unit}
 		if _, seen := s.samples[k]; !seen {
 			s.keys = append(s.keys, k)
 		}

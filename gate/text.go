@@ -136,9 +136,9 @@ func Headline(r *Report) string {
 	}
 	word := "PASS"
 	switch {
-	case r.Verdict == Fail:
+	case r.Verdict() == Fail:
 		word = "FAIL"
-	case r.Unmeasurable > 0:
+	case r.Unmeasurable() > 0:
 		word = "UNDECIDED"
 	}
 	if len(parts) == 0 {

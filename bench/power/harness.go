@@ -18,6 +18,7 @@ import (
 	"github.com/perfslo/perfslo/budgets"
 	"github.com/perfslo/perfslo/gate"
 	"github.com/perfslo/perfslo/internal/atomicfile"
+	"github.com/perfslo/perfslo/internal/pipeline"
 	"github.com/perfslo/perfslo/internal/run"
 	"golang.org/x/perf/benchfmt"
 )
@@ -51,7 +52,8 @@ type Record struct {
 	BaselineAge float64 `json:"baseline_age,omitempty"`
 	// OtherCPU is the mean CPU (cores) other processes used meanwhile.
 	OtherCPU float64 `json:"other_cpu"`
-	// Variants: "holm", "none", and with "+confirm" when confirming.
+	// Variants: "perfslo" (the gate's procedure), "before" (the Holm
+	// procedure it replaced), "none" (benchstat's per-row tests).
 	Variants map[string]Score `json:"variants"`
 }
 
@@ -68,6 +70,8 @@ type Score struct {
 	ByBenchmark map[string][2]int `json:"by_benchmark,omitempty"`
 	// Flagged names the flagged rows, for post-mortems.
 	Flagged []string `json:"flagged,omitempty"`
+	// LookSeconds is the time the variant's confirmation looks took.
+	LookSeconds float64 `json:"look_seconds,omitempty"`
 }
 
 func newHarness(ctx context.Context, s Settings, dir string, log io.Writer) (*harness, error) {
@@ -182,10 +186,7 @@ func (h *harness) loop(ctx context.Context, r int) error {
 
 // finalVariant is the verdict perfslo gives with these settings.
 func finalVariant(s Settings) string {
-	if s.Confirm > 0 {
-		return "holm+confirm"
-	}
-	return "holm"
+	return "perfslo"
 }
 
 // gateRun measures and judges one gate run of a mode and effect.
@@ -230,38 +231,29 @@ func (h *harness) gateRun(ctx context.Context, iter int, mode, effect string) (*
 		hd = sideOf("head", out.Head)
 		loads = out.Load
 	}
-	opts := map[string]gate.Options{
-		"holm": {Config: h.config, Alpha: h.s.Alpha, Correction: gate.CorrectionHolm},
-		"none": {Config: h.config, Alpha: h.s.Alpha, Correction: gate.CorrectionNone},
-	}
-	reports := map[string]*gate.Report{}
-	var cands []gate.Candidate
-	seen := map[gate.Candidate]bool{}
-	for name, opt := range opts {
-		rep := gate.Compare(base, hd, opt)
-		reports[name] = rep
-		rec.Variants[name] = h.score(rep, effect)
-		for _, c := range gate.Candidates(rep, base, hd) {
-			if !seen[c] {
-				seen[c] = true
-				cands = append(cands, c)
-			}
+	// Three verdicts from the same first stage: perfslo's procedure and
+	// the one it replaced each take their own confirmation looks; benchstat's
+	// per-row tests decide on the first stage alone.
+	rec.Variants["none"] = h.score(gate.Compare(base, hd, gate.Options{Config: h.config, Alpha: h.s.Alpha, Correction: gate.CorrectionNone}), effect)
+	firstStage := since(t0)
+	for name, opt := range map[string]gate.Options{
+		"perfslo": {Config: h.config, Alpha: h.s.Alpha, Looks: -1},
+		"before":  {Config: h.config, Alpha: h.s.Alpha, Correction: gate.CorrectionHolm, Screen: gate.ScreenCorrected, Spending: gate.SpendNone, Looks: 1},
+	} {
+		if h.s.Confirm == 0 {
+			opt.Looks = 0
 		}
-	}
-	if h.s.Confirm > 0 {
 		t1 := time.Now()
-		st, l2, err := h.confirm(ctx, mode, head, cands)
+		rep, l2, err := h.decide(ctx, mode, head, base, hd, opt, time.Duration(firstStage*float64(time.Second)))
 		if err != nil {
 			return nil, err
 		}
 		loads = append(loads, l2...)
-		rec.ConfirmSeconds = since(t1)
-		for name, opt := range opts {
-			final := reports[name]
-			if len(cands) > 0 {
-				final = gate.Confirm(reports[name], base, hd, st, opt)
-			}
-			rec.Variants[name+"+confirm"] = h.score(final, effect)
+		sc := h.score(rep, effect)
+		sc.LookSeconds = since(t1)
+		rec.Variants[name] = sc
+		if name == "perfslo" {
+			rec.ConfirmSeconds = sc.LookSeconds
 		}
 	}
 	rec.Seconds = since(t0)
@@ -269,53 +261,33 @@ func (h *harness) gateRun(ctx context.Context, iter int, mode, effect string) (*
 	return rec, nil
 }
 
-// confirm re-measures the candidates the way the mode measures.
-func (h *harness) confirm(ctx context.Context, mode string, head []run.Package, cands []gate.Candidate) (gate.Stage2, []run.LoadSample, error) {
-	st := gate.Stage2{Head: gate.NewSide(gate.Source{Label: "head"}), Rounds: h.s.Confirm}
-	if mode != modeStored {
-		st.Base = gate.NewSide(gate.Source{Label: "base"})
+// decide runs a decision procedure on the first stage, re-measuring the
+// way the mode measures (pipeline.Decide, with the harness's measuring).
+func (h *harness) decide(ctx context.Context, mode string, head []run.Package, base, hd *gate.Side, opt gate.Options, firstStage time.Duration) (*gate.Report, []run.LoadSample, error) {
+	plan := run.Plan{Base: h.base, Head: head, Rounds: h.s.Count}
+	if mode == modeStored {
+		plan.Base = nil
 	}
 	var loads []run.LoadSample
-	byPkg := map[string][]string{}
-	var order []string
-	for _, c := range cands {
-		if _, ok := byPkg[c.Package]; !ok {
-			order = append(order, c.Package)
-		}
-		byPkg[c.Package] = append(byPkg[c.Package], c.Benchmark)
-	}
-	for _, pkg := range order {
-		for _, re := range run.SelectBenchmarks(byPkg[pkg]) {
-			b, hd := named(h.base, pkg), named(head, pkg)
-			switch mode {
-			case modeSequential:
-				rb, err := h.sequential(ctx, b, h.s.Confirm, re)
-				if err != nil {
-					return st, nil, err
-				}
-				rh, err := h.sequential(ctx, hd, h.s.Confirm, re)
-				if err != nil {
-					return st, nil, err
-				}
-				addAll(st.Base, rb)
-				addAll(st.Head, rh)
-			case modeInterleaved, modeStored:
-				if mode == modeStored {
-					b = nil
-				}
-				out, err := h.interleave(ctx, b, hd, h.s.Confirm, re)
-				if err != nil {
-					return st, nil, err
-				}
-				if st.Base != nil {
-					addAll(st.Base, out.Base)
-				}
-				addAll(st.Head, out.Head)
+	measure := func(ctx context.Context, p run.Plan) (*run.Outcome, error) {
+		if mode != modeSequential {
+			out, err := h.interleave(ctx, p.Base, p.Head, p.Rounds, p.Bench)
+			if out != nil {
 				loads = append(loads, out.Load...)
 			}
+			return out, err
 		}
+		b, err := h.sequential(ctx, p.Base, p.Rounds, p.Bench)
+		if err != nil {
+			return nil, err
+		}
+		x, err := h.sequential(ctx, p.Head, p.Rounds, p.Bench)
+		return &run.Outcome{Base: b, Head: x}, err
 	}
-	return st, loads, nil
+	in := pipeline.DecideInput{Plan: plan, Base: base, Head: hd, Options: opt, Measure: measure,
+		Started: time.Now().Add(-firstStage), FirstStage: firstStage, MaxTime: h.s.MaxTime}
+	rep, _, err := pipeline.Decide(ctx, in)
+	return rep, loads, err
 }
 
 // ensureBaseline measures the stored baseline at the start of each block of
@@ -393,25 +365,8 @@ func (h *harness) sequential(ctx context.Context, pkgs []run.Package, count int,
 	return all, nil
 }
 
-func named(pkgs []run.Package, importPath string) []run.Package {
-	for _, p := range pkgs {
-		if p.ImportPath == importPath {
-			return []run.Package{p}
-		}
-	}
-	return nil
-}
-
 func sideOf(label string, rs []*benchfmt.Result) *gate.Side {
-	s := gate.NewSide(gate.Source{Label: label})
-	addAll(s, rs)
-	return s
-}
-
-func addAll(s *gate.Side, rs []*benchfmt.Result) {
-	for _, r := range rs {
-		s.Add(r)
-	}
+	return pipeline.SideOf(gate.Source{Label: label}, rs)
 }
 
 func meanOther(ls []run.LoadSample) float64 {

@@ -105,7 +105,7 @@ func runHygiene(ctx context.Context, s Settings, r int, dir string, stdout, log 
 			st.seconds += since(t0)
 			a, b := sideOf("A", out.Base), sideOf("A'", out.Head)
 			aa := gate.Compare(a, b, gate.Options{Config: cfg, Alpha: s.Alpha})
-			if aa.Failed > 0 {
+			if aa.Failed() > 0 {
 				st.falseRuns++
 			}
 			for _, k := range a.Keys() {
@@ -113,9 +113,9 @@ func runHygiene(ctx context.Context, s Settings, r int, dir string, stdout, log 
 					continue
 				}
 				cv := (gate.RobustCV(a.Samples(k)) + gate.RobustCV(b.Samples(k))) / 2
-				st.cvs[k.Benchmark] = append(st.cvs[k.Benchmark], cv)
+				st.cvs[k.Name] = append(st.cvs[k.Name], cv)
 			}
-			fmt.Fprintf(log, "hygiene rep %d/%d: %-40s %d flagged, %.1fs\n", rep+1, r, o.name, aa.Failed, since(t0))
+			fmt.Fprintf(log, "hygiene rep %d/%d: %-40s %d flagged, %.1fs\n", rep+1, r, o.name, aa.Failed(), since(t0))
 		}
 		if err := writeHygiene(dir, s, opts, stats, stdout, rep+1 == r); err != nil {
 			return err

@@ -19,8 +19,9 @@
 // one extra allocation per op) into sum.Sum and jsonenc.Encode only, so the
 // code under test is byte-for-byte the same in base and head and the other
 // benchmarks are controls. Each gate run is judged by the gate's own code
-// (run.Interleave, gate.Compare, gate.Confirm) four ways: Holm or no
-// correction, with or without confirmation.
+// (run.Interleave, gate.Procedure through pipeline.Decide) three ways:
+// perfslo's procedure, the Holm procedure it replaced, and benchstat's
+// per-row tests on the first stage.
 //
 // Results are appended to DIR/runs.jsonl as each gate run finishes, and
 // DIR/results.md and DIR/power.svg are rewritten from all runs so far: an
@@ -59,20 +60,22 @@ const knob = "github.com/perfslo/perfslo/examples/internal/inject"
 // Settings fix what the results mean; a results directory holds runs of one
 // Settings only (R may grow between invocations).
 type Settings struct {
-	Examples      string   `json:"examples"`
-	Packages      []string `json:"packages"`
-	Bench         string   `json:"bench"`
-	Benchtime     string   `json:"benchtime"`
-	Count         int      `json:"count"`
-	CPU           int      `json:"cpu"`
-	Confirm       int      `json:"confirm"`
-	Pin           bool     `json:"pin"`
-	Tolerance     float64  `json:"tolerance"`
-	Alpha         float64  `json:"alpha"`
-	Effects       []string `json:"effects"`
-	Modes         []string `json:"modes"`
-	Sites         string   `json:"sites"`
-	BaselineEvery int      `json:"baseline_every"`
+	Examples  string   `json:"examples"`
+	Packages  []string `json:"packages"`
+	Bench     string   `json:"bench"`
+	Benchtime string   `json:"benchtime"`
+	Count     int      `json:"count"`
+	CPU       int      `json:"cpu"`
+	Confirm   int      `json:"confirm"`
+	// MaxTime bounds each gate run's measuring, as --max-time does.
+	MaxTime       time.Duration `json:"max_time"`
+	Pin           bool          `json:"pin"`
+	Tolerance     float64       `json:"tolerance"`
+	Alpha         float64       `json:"alpha"`
+	Effects       []string      `json:"effects"`
+	Modes         []string      `json:"modes"`
+	Sites         string        `json:"sites"`
+	BaselineEvery int           `json:"baseline_every"`
 }
 
 // The modes.
@@ -109,7 +112,8 @@ func power(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&s.Benchtime, "benchtime", "20ms", "per-sample benchtime")
 	fs.IntVar(&s.Count, "count", 10, "samples per side")
 	fs.IntVar(&s.CPU, "cpu", 1, "GOMAXPROCS and -test.cpu of every benchmark process (0: unset)")
-	fs.IntVar(&s.Confirm, "confirm", 10, "confirmation rounds for flagged benchmarks (0: none)")
+	fs.IntVar(&s.Confirm, "confirm", 1, "1: confirmation looks as the gate takes them; 0: decide on the first stage alone")
+	fs.DurationVar(&s.MaxTime, "max-time", 3*time.Minute, "measuring budget of each gate run (the gate's --max-time)")
 	fs.BoolVar(&s.Pin, "pin", true, "run benchmark processes on one CPU, as the gate does by default")
 	tol := fs.String("tolerance", "1%", "sec/op regression tolerance of the gate (B/op and allocs/op: 0)")
 	fs.Float64Var(&s.Alpha, "alpha", 0.05, "family-wise significance level")

@@ -190,12 +190,12 @@ func markdown(w io.Writer, s Settings, cells map[[3]string]*cell, total int) {
 		fmt.Fprintf(w, " %s | %s |\n", prop(all.falseRuns, all.runs), secs)
 	}
 
-	fmt.Fprintf(w, "\n## Every variant: Holm or none, with or without confirmation\n\n")
+	fmt.Fprintf(w, "\n## Every variant: perfslo's procedure, the Holm procedure before it, benchstat's per-row test\n\n")
 	fmt.Fprintln(w, "| mode | effect | runs | variant | detected | runs with a false alarm | injected rows unmeasurable | time/run (of which confirmation) | other CPU (cores) |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|")
 	for _, m := range s.Modes {
 		for _, e := range s.Effects {
-			for _, v := range []string{"holm+confirm", "holm", "none+confirm", "none"} {
+			for _, v := range []string{"perfslo", "before", "none"} {
 				c := cells[[3]string{m, e, v}]
 				if c == nil {
 					continue
@@ -216,12 +216,10 @@ func markdown(w io.Writer, s Settings, cells map[[3]string]*cell, total int) {
 
 func variantName(v string) string {
 	switch v {
-	case "holm+confirm":
-		return "Holm + confirmation"
-	case "holm":
-		return "Holm, first pass only"
-	case "none+confirm":
-		return "no correction + confirmation"
+	case "perfslo":
+		return "perfslo: screen, BH looks"
+	case "before":
+		return "before: Holm + one confirmation"
 	case "none":
 		return "no correction, first pass only (benchstat)"
 	}

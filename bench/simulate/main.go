@@ -134,7 +134,7 @@ var procedures = []procedure{
 // pool is one module's real results, by benchmark.
 type pool struct {
 	name    string
-	names   []string                       // benchmark names, sorted
+	names   []string                      // benchmark names, sorted
 	results map[string][]*benchfmt.Result // by name
 }
 
@@ -236,7 +236,7 @@ func (p *pool) run(r *rand.Rand, proc procedure, count, suites int, effect float
 			want := map[string]bool{}
 			for _, c := range look.Benchmarks {
 				for _, name := range p.names {
-					if strings.HasPrefix(name, c.Package+" ") && benchName(name) == c.Benchmark {
+					if strings.HasPrefix(name, c.Package+" ") && benchName(name) == c.Name {
 						want[name] = true
 					}
 				}
@@ -248,7 +248,7 @@ func (p *pool) run(r *rand.Rand, proc procedure, count, suites int, effect float
 		st.suites++
 		st.looks += rep.Settings.Looks
 		st.family = rep.Settings.Tests
-		if rep.Failed > 0 {
+		if rep.Failed() > 0 {
 			st.failed++
 		}
 		for _, row := range rep.Results {
@@ -290,4 +290,3 @@ func benchKey(key string) string {
 	pkg, _, _ := strings.Cut(key, " ")
 	return pkg + " " + strings.TrimPrefix(benchName(key), "Benchmark")
 }
-

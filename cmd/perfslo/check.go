@@ -3,12 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/perfslo/perfslo/budgets"
-	"github.com/perfslo/perfslo/gate"
-	"github.com/perfslo/perfslo/internal/run"
+	"github.com/perfslo/perfslo/internal/pipeline"
 )
 
 func init() {
@@ -36,7 +34,7 @@ func runCheck(ctx context.Context, env *environment, args []string) (int, error)
 	if !*list {
 		return exitPass, nil
 	}
-	ids, err := listBenchmarks(ctx, env, filepath.Dir(resolve(env, *config)), cfg)
+	ids, err := pipeline.ListBenchmarks(ctx, filepath.Dir(resolve(env, *config)), cfg, env.stderr)
 	if err != nil {
 		return exitUndecided, fmt.Errorf("listing benchmarks: %w", err)
 	}
@@ -46,24 +44,4 @@ func runCheck(ctx context.Context, env *environment, args []string) (int, error)
 	}
 	fmt.Fprintf(env.stdout, "\n%d benchmarks found; %d budget pattern(s) match none.\n", len(ids), len(unmatched))
 	return exitPass, nil
-}
-
-// listBenchmarks runs every benchmark of the configured packages once, to
-// learn their full names including sub-benchmarks (go test -list cannot
-// see sub-benchmarks: they exist only at run time).
-func listBenchmarks(ctx context.Context, env *environment, dir string, cfg *budgets.Config) ([]budgets.BenchmarkID, error) {
-	work, err := os.MkdirTemp("", "perfslo-check-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(work)
-	pkgs, err := run.Build(ctx, dir, cfg.Run.Packages, work)
-	if err != nil {
-		return nil, err
-	}
-	out, err := run.Interleave(ctx, run.Plan{Head: pkgs, Bench: cfg.Run.Bench, Benchtime: "1x", CPU: cfg.Run.CPU, Rounds: 1, Progress: env.stderr})
-	if err != nil {
-		return nil, err
-	}
-	return sideBenchmarks(sideOf(gate.Source{}, out.Head)), nil
 }

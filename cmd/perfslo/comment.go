@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"time"
 
 	"github.com/perfslo/perfslo/internal/github"
@@ -35,17 +34,11 @@ func runComment(ctx context.Context, env *environment, args []string) (int, erro
 	if len(pos) > 0 {
 		return exitUndecided, fmt.Errorf("unexpected argument %q (the report is --report F)", pos[0])
 	}
-	abs := func(p string) string {
-		if p == "" || filepath.IsAbs(p) {
-			return p
-		}
-		return filepath.Join(env.dir, p)
-	}
 	err = github.Run(ctx, github.RunConfig{
-		ReportPath:   abs(*report),
+		ReportPath:   resolve(env, *report),
 		Name:         *name,
-		PRFile:       abs(*prFile),
-		SourceDir:    abs(*source),
+		PRFile:       resolve(env, *prFile),
+		SourceDir:    resolve(env, *source),
 		PathPrefix:   *prefix,
 		MarkdownOnly: *markdownOnly,
 		NoComment:    *noComment,

@@ -1,11 +1,6 @@
 package main
 
 import (
-	"errors"
-	"io/fs"
-	"os"
-	"path/filepath"
-
 	"github.com/perfslo/perfslo/budgets"
 )
 
@@ -16,18 +11,14 @@ func loadConfig(env *environment, flagPath, dir string) (*budgets.Config, error)
 	if flagPath != "" {
 		return budgets.Load(resolve(env, flagPath))
 	}
-	path := filepath.Join(dir, "perfslo.yaml")
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return budgets.Default(), nil
-	}
-	return budgets.Load(path)
+	return budgets.LoadDir(dir)
 }
 
 // loadRunConfig is the start of every command that runs benchmarks: the
 // module around the working directory, its budgets file, and the run
 // settings with the command-line flags applied.
 func loadRunConfig(env *environment, configFlag string, rf runFlags) (string, *budgets.Config, error) {
-	moduleDir, err := findModule(env.dir)
+	moduleDir, _, err := budgets.FindModule(env.dir)
 	if err != nil {
 		return "", nil, err
 	}

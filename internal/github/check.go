@@ -27,9 +27,9 @@ const (
 // nothing), success otherwise.
 func Conclusion(r *gate.Report) string {
 	switch {
-	case r.Verdict == gate.Fail:
+	case r.Verdict() == gate.Fail:
 		return "failure"
-	case r.Unmeasurable > 0 || len(r.Results) == 0:
+	case r.Unmeasurable() > 0 || len(r.Results) == 0:
 		return "neutral"
 	}
 	for i := range r.Results {

@@ -116,9 +116,9 @@ func prOf(payload map[string]any) (int, string) {
 // unmeasurable row and a pass; n extra regressions make it longer.
 func failingReport(extra int) *gate.Report {
 	r := &gate.Report{
-		Schema: gate.SchemaVersion, Verdict: gate.Fail, Failed: 2 + extra, Unmeasurable: 1,
-		Base:     gate.Source{Label: "base", Commit: "4f2a9c1d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39", GoVersion: "go1.26.8", GOOS: "linux", GOARCH: "amd64"},
-		Head:     gate.Source{Label: "head", Commit: "9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a291807", GoVersion: "go1.26.8", GOOS: "linux", GOARCH: "amd64"},
+		Schema:   gate.SchemaVersion,
+		Base:     gate.Source{Label: "base", Commit: "4f2a9c1d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39", Machine: gate.Machine{GoVersion: "go1.26.8", GOOS: "linux", GOARCH: "amd64"}},
+		Head:     gate.Source{Label: "head", Commit: "9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a291807", Machine: gate.Machine{GoVersion: "go1.26.8", GOOS: "linux", GOARCH: "amd64"}},
 		Settings: gate.Settings{Alpha: 0.05, Correction: "holm", Tests: 4, Count: 10, Benchtime: "100ms", Interleaved: true},
 		Results: []gate.Row{
 			{Benchmark: "BenchmarkSum/lines=1000", Package: "example.com/demo/sum", Unit: "sec/op", Verdict: gate.Regression, Significant: true,
@@ -147,7 +147,6 @@ func failingReport(extra int) *gate.Report {
 
 func passingReport() *gate.Report {
 	r := failingReport(0)
-	r.Verdict, r.Failed, r.Unmeasurable = gate.Pass, 0, 0
 	r.Results = r.Results[3:]
 	return r
 }
@@ -614,7 +613,7 @@ func TestConclusion(t *testing.T) {
 		{failingReport(0), "failure"},
 		{passingReport(), "success"},
 		{unmeasurable, "neutral"},
-		{&gate.Report{Verdict: gate.Pass}, "neutral"},
+		{&gate.Report{}, "neutral"},
 	} {
 		if got := Conclusion(c.r); got != c.want {
 			t.Errorf("Conclusion = %s, want %s", got, c.want)

@@ -1,7 +1,6 @@
 package github
 
 import (
-	"bufio"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -13,6 +12,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/perfslo/perfslo/budgets"
 	"github.com/perfslo/perfslo/gate"
 )
 
@@ -75,8 +75,8 @@ type Locator struct {
 // the git repository around it.
 func NewLocator(dir string) *Locator {
 	l := &Locator{}
-	root, modPath := findModule(dir)
-	if root == "" {
+	root, modPath, err := budgets.FindModule(dir)
+	if err != nil {
 		return l
 	}
 	l.ModuleDir, l.modulePath = root, modPath
@@ -126,40 +126,6 @@ func (l *Locator) packageDir(pkg string) (string, bool) {
 		return strings.TrimPrefix(pkg, l.modulePath+"/"), true
 	}
 	return "", false
-}
-
-// findModule walks up from dir to the nearest go.mod and returns its
-// directory and module path.
-func findModule(dir string) (root, modPath string) {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return "", ""
-	}
-	for d := abs; ; d = filepath.Dir(d) {
-		if p, ok := modulePath(filepath.Join(d, "go.mod")); ok {
-			return d, p
-		}
-		if filepath.Dir(d) == d {
-			return "", ""
-		}
-	}
-}
-
-// modulePath reads the module directive of a go.mod.
-func modulePath(gomod string) (string, bool) {
-	f, err := os.Open(gomod)
-	if err != nil {
-		return "", false
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if rest, ok := strings.CutPrefix(line, "module"); ok && (rest == "" || rest[0] == ' ' || rest[0] == '\t') {
-			return strings.Trim(strings.TrimSpace(rest), `"`), true
-		}
-	}
-	return "", true
 }
 
 // findGitTop walks up from dir to the directory holding .git.

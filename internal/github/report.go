@@ -1,55 +1,20 @@
 package github
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"fmt"
 	"os"
 
 	"github.com/perfslo/perfslo/gate"
 )
 
 // LoadReport reads a JSON report written by `perfslo gate --json`. In a
-// workflow_run job the report comes from a pull request's artifact: it is
-// parsed strictly and every string in it is escaped when rendered.
+// workflow_run job the report comes from a pull request's artifact: gate's
+// reader checks it strictly, and every string in it is escaped when
+// rendered.
 func LoadReport(path string) (*gate.Report, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	var r gate.Report
-	if err := json.Unmarshal(data, &r); err != nil {
-		return nil, fmt.Errorf("%s%s", path, jsonErrorAt(data, err))
-	}
-	if r.Schema == 0 {
-		return nil, fmt.Errorf("%s: not a perfslo report (no \"schema\" field); write one with perfslo gate --json", path)
-	}
-	if r.Schema > gate.SchemaVersion {
-		return nil, fmt.Errorf("%s: report schema %d is newer than this perfslo understands (%d): use the perfslo that wrote it", path, r.Schema, gate.SchemaVersion)
-	}
-	if r.Verdict != gate.Pass && r.Verdict != gate.Fail {
-		return nil, fmt.Errorf("%s: verdict %q: want \"pass\" or \"fail\"", path, r.Verdict)
-	}
-	return &r, nil
-}
-
-// jsonErrorAt is ":LINE:COL: error", or ": error" when the error has no place.
-func jsonErrorAt(data []byte, err error) string {
-	var off int64 = -1
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		off = se.Offset - 1 // Offset counts the offending byte
-	case errors.As(err, &te):
-		off = te.Offset
-	}
-	if off < 0 || off > int64(len(data)) {
-		return ": " + err.Error()
-	}
-	before := data[:off]
-	line := bytes.Count(before, []byte("\n")) + 1
-	col := int(off) - bytes.LastIndexByte(before, '\n')
-	return fmt.Sprintf(":%d:%d: %v", line, col, err)
+	defer f.Close()
+	return gate.ReadJSON(f)
 }

@@ -10,7 +10,7 @@ import (
 // TestNeutralTitleSaysWhy: a suite with undecided rows and no failure is a
 // neutral check whose title gives the reason, not a bare count.
 func TestNeutralTitleSaysWhy(t *testing.T) {
-	rep := &gate.Report{Verdict: gate.Pass, Unmeasurable: 1, Results: []gate.Row{
+	rep := &gate.Report{Results: []gate.Row{
 		{Benchmark: "BenchmarkA", Unit: "sec/op", Verdict: gate.RowPass},
 		{Benchmark: "BenchmarkB", Unit: "sec/op", Verdict: gate.Unmeasurable, Reasons: []string{"undecided: the change's 95% interval [-12%, +19%] reaches beyond the 5% tolerance"}},
 	}}
@@ -27,7 +27,7 @@ func TestNeutralTitleSaysWhy(t *testing.T) {
 	if got := checkTitle(rep); !strings.Contains(got, "too few samples") {
 		t.Errorf("title %q lacks the few-samples reason", got)
 	}
-	rep.Results[1].Verdict, rep.Unmeasurable = gate.RowPass, 0
+	rep.Results[1].Verdict = gate.RowPass
 	if got := checkTitle(rep); strings.Contains(got, "Undecided") {
 		t.Errorf("a decided suite's title %q says undecided", got)
 	}

@@ -14,43 +14,94 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 )
 
-// git runs git in dir and returns its trimmed stdout. The error carries
-// git's stderr, for the cases callers do not translate.
-func git(ctx context.Context, dir string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "git", args...)
-	cmd.Dir = dir
-	// Never prompt (for credentials, an editor): nothing here is
-	// interactive. LC_ALL=C keeps messages stable.
-	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "LC_ALL=C")
+// Command is one git invocation, run in Dir with Stdin and extra Env. It is
+// perfslo's one way of running git: never prompting (for credentials, an
+// editor; nothing here is interactive), never inheriting a calling hook's
+// index or work tree, with stable (LC_ALL=C) messages, and with credentials
+// in remote URLs hidden from its errors.
+type Command struct {
+	Dir   string
+	Args  []string
+	Stdin []byte
+	Env   []string
+}
+
+// Output runs the command and returns its stdout as git wrote it, also on
+// failure (git push reports rejections there). A cancelled ctx is returned
+// as ctx.Err(); any other failure is an *Error carrying git's stderr.
+func (c Command) Output(ctx context.Context) (string, error) {
+	cmd := exec.CommandContext(ctx, "git", c.Args...)
+	cmd.Dir = c.Dir
+	cmd.Env = append(append(filteredEnv(), "GIT_TERMINAL_PROMPT=0", "LC_ALL=C"), c.Env...)
+	if c.Stdin != nil {
+		cmd.Stdin = bytes.NewReader(c.Stdin)
+	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		if ctx.Err() != nil {
-			return "", ctx.Err()
+			return stdout.String(), ctx.Err()
 		}
 		msg := strings.TrimSpace(stderr.String())
 		if msg == "" {
 			msg = err.Error()
 		}
-		return "", &gitError{args: args, msg: msg, err: err}
+		return stdout.String(), &Error{Args: c.Args, Msg: ScrubURLs(msg), err: err}
 	}
-	return strings.TrimSpace(stdout.String()), nil
+	return stdout.String(), nil
 }
 
-type gitError struct {
-	args []string
-	msg  string
+// Git runs git in dir and returns its trimmed stdout.
+func Git(ctx context.Context, dir string, args ...string) (string, error) {
+	out, err := Command{Dir: dir, Args: args}.Output(ctx)
+	return strings.TrimSpace(out), err
+}
+
+// git is Git, for this package's own use.
+func git(ctx context.Context, dir string, args ...string) (string, error) {
+	return Git(ctx, dir, args...)
+}
+
+// Error is a git command that failed: its arguments and git's message.
+type Error struct {
+	Args []string
+	Msg  string
 	err  error
 }
 
-func (e *gitError) Error() string {
-	return fmt.Sprintf("git %s: %s", strings.Join(e.args, " "), e.msg)
+// Error is "git ARGS: message", with credentials in URLs hidden from both
+// (a remote may be given as a URL).
+func (e *Error) Error() string {
+	return fmt.Sprintf("git %s: %s", ScrubURLs(strings.Join(e.Args, " ")), e.Msg)
 }
 
-func (e *gitError) Unwrap() error { return e.err }
+// Unwrap is the exec error (an *exec.ExitError for a non-zero exit).
+func (e *Error) Unwrap() error { return e.err }
+
+// filteredEnv is the environment without the variables a calling git hook
+// sets, which would point git at another repository's index or work tree.
+func filteredEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		switch k {
+		case "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX":
+			continue
+		}
+		env = append(env, kv)
+	}
+	return env
+}
+
+// userinfo matches credentials in a remote URL (https://x-access-token:T@host).
+var userinfo = regexp.MustCompile(`(://)[^/@\s]+@`)
+
+// ScrubURLs hides credentials git may echo from a remote's URL.
+func ScrubURLs(s string) string { return userinfo.ReplaceAllString(s, "${1}***@") }
 
 // Root returns the top-level directory of the repository containing dir.
 func Root(ctx context.Context, dir string) (string, error) {

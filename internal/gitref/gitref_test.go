@@ -268,3 +268,10 @@ func TestWorktreeErrors(t *testing.T) {
 		t.Errorf("worktree left after cancellation:\n%s", list)
 	}
 }
+
+func TestGitScrubsCredentials(t *testing.T) {
+	got := ScrubURLs("fatal: unable to access 'https://x-access-token:ghs_secret123@github.example/o/r.git/': 403")
+	if strings.Contains(got, "ghs_secret123") || !strings.Contains(got, "https://***@github.example") {
+		t.Errorf("ScrubURLs = %q", got)
+	}
+}

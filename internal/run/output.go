@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/perfslo/perfslo/budgets"
 	"golang.org/x/perf/benchfmt"
 )
 
@@ -230,10 +230,7 @@ func stackBenchmark(stack []byte) string {
 // stripProcs removes the "-N" suffix the testing package appends to names
 // when GOMAXPROCS is N > 1, so failures name benchmarks as users write them.
 func stripProcs(name string, procs int) string {
-	if procs > 1 {
-		return strings.TrimSuffix(name, "-"+strconv.Itoa(procs))
-	}
-	return name
+	return budgets.ParseBenchmarkID("", name, procs).Name
 }
 
 func firstNonEmpty(s ...string) string {

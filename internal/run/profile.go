@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/perfslo/perfslo/budgets"
 	"golang.org/x/perf/benchfmt"
 )
 
@@ -114,9 +115,7 @@ func BenchRegexp(name string) string {
 // opts.CPU is ignored. A benchmark that fails, panics, times out or prints
 // no result is an error carrying its output.
 func Profile(ctx context.Context, pkg Package, benchmark string, opts ProfileOptions) (*ProfileRun, error) {
-	if opts.CPU > 0 {
-		benchmark = strings.TrimSuffix(benchmark, "-"+strconv.Itoa(opts.CPU))
-	}
+	benchmark = budgets.ParseBenchmarkID(pkg.ImportPath, benchmark, opts.CPU).Name
 	if !strings.HasPrefix(benchmark, "Benchmark") {
 		benchmark = "Benchmark" + benchmark
 	}

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/perfslo/perfslo/gate"
 )
 
 // DefaultRoot is where a Dir store keeps baselines unless told otherwise,
@@ -270,27 +271,15 @@ func readMeta(path string) (Meta, error) {
 	}
 	var m Meta
 	if err := json.Unmarshal(data, &m); err != nil {
-		var se *json.SyntaxError
 		var te *json.UnmarshalTypeError
+		line, col, ok := gate.JSONPosition(data, err)
 		switch {
-		case errors.As(err, &se):
-			// Offset is just past the offending byte.
-			line, col := position(data, se.Offset-1)
-			return Meta{}, fmt.Errorf("%s:%d:%d: %v", path, line, col, err)
-		case errors.As(err, &te):
-			line, col := position(data, te.Offset)
+		case ok && errors.As(err, &te):
 			return Meta{}, fmt.Errorf("%s:%d:%d: field %q: %v", path, line, col, te.Field, err)
+		case ok:
+			return Meta{}, fmt.Errorf("%s:%d:%d: %v", path, line, col, err)
 		}
 		return Meta{}, fmt.Errorf("%s: %w", path, err)
 	}
 	return m, nil
-}
-
-// position turns a byte offset into a 1-based line and column.
-func position(data []byte, offset int64) (line, col int) {
-	offset = min(max(offset, 0), int64(len(data)))
-	before := data[:offset]
-	line = bytes.Count(before, []byte("\n")) + 1
-	col = int(offset) - bytes.LastIndexByte(before, '\n')
-	return line, col
 }

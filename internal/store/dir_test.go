@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/perfslo/perfslo/gate"
 )
 
 const results1 = "goos: linux\ngoarch: amd64\npkg: example.com/sum\nBenchmarkSum-2 \t 1000\t 12.5 ns/op\t 0 B/op\t 0 allocs/op\n"
@@ -38,10 +40,10 @@ func entries(t *testing.T, d Dir) []string {
 func TestRoundTrip(t *testing.T) {
 	d := Dir{Root: filepath.Join(t.TempDir(), ".perfslo")}
 	meta := Meta{
-		Name: "main", Commit: "0123abcd", Ref: "refs/heads/main", GoVersion: "go1.26.8",
-		GOOS: "linux", GOARCH: "amd64", CPU: "AMD EPYC", NumCPU: 2,
-		Date:  time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
-		Count: 10, Benchtime: "100ms", GOMAXPROCS: 1, Packages: []string{"./sum"},
+		Name: "main", Commit: "0123abcd", Ref: "refs/heads/main",
+		Machine: gate.Machine{GoVersion: "go1.26.8", GOOS: "linux", GOARCH: "amd64", CPU: "AMD EPYC", NumCPU: 2},
+		Date:    time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
+		Count:   10, Benchtime: "100ms", GOMAXPROCS: 1, Packages: []string{"./sum"},
 	}
 	profiles := map[string]string{
 		"cpu.pprof":                  writeTemp(t, "cpu", "cpu profile bytes"),

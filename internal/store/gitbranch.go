@@ -7,13 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/perfslo/perfslo/gate"
+	"github.com/perfslo/perfslo/internal/gitref"
 )
 
 // DefaultGitBranch is the branch a GitBranch store keeps baselines on.
@@ -185,7 +186,7 @@ func (g *GitBranch) saveOnce(ctx context.Context, meta Meta, sub string) error {
 	out, err := g.git(ctx, nil, "push", "--porcelain", g.Remote, commit+":"+g.localRef())
 	if err != nil {
 		if strings.Contains(out+err.Error(), "[rejected]") || strings.Contains(out+err.Error(), "[remote rejected]") {
-			return fmt.Errorf("%w: %s", errRejected, scrubURLs(strings.TrimSpace(out)))
+			return fmt.Errorf("%w: %s", errRejected, gitref.ScrubURLs(strings.TrimSpace(out)))
 		}
 		return err
 	}
@@ -415,9 +416,7 @@ func (g *GitBranch) readMeta(ctx context.Context, tip, name string) (Meta, error
 	}
 	var m Meta
 	if err := json.Unmarshal([]byte(data), &m); err != nil {
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			line, col := position([]byte(data), se.Offset-1)
+		if line, col, ok := gate.JSONPosition([]byte(data), err); ok {
 			return Meta{}, fmt.Errorf("git store: %s:%d:%d: %v", where, line, col, err)
 		}
 		return Meta{}, fmt.Errorf("git store: %s: %v", where, err)
@@ -540,41 +539,5 @@ func (g *GitBranch) gitIn(ctx context.Context, stdin []byte, args ...string) (st
 }
 
 func (g *GitBranch) run(ctx context.Context, stdin []byte, env []string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", g.Repo}, args...)...)
-	// Never prompt for credentials in CI, and never inherit an index or
-	// work tree from a calling git hook.
-	cmd.Env = append(filteredEnv(), "GIT_TERMINAL_PROMPT=0")
-	cmd.Env = append(cmd.Env, env...)
-	if stdin != nil {
-		cmd.Stdin = bytes.NewReader(stdin)
-	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		msg := strings.TrimSpace(stderr.String())
-		if msg == "" {
-			msg = err.Error()
-		}
-		return stdout.String(), fmt.Errorf("git %s: %s", args[0], scrubURLs(msg))
-	}
-	return stdout.String(), nil
+	return gitref.Command{Dir: g.Repo, Args: args, Stdin: stdin, Env: env}.Output(ctx)
 }
-
-func filteredEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		switch k {
-		case "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX":
-			continue
-		}
-		env = append(env, kv)
-	}
-	return env
-}
-
-// userinfo matches credentials in a remote URL (https://x-access-token:T@host).
-var userinfo = regexp.MustCompile(`(://)[^/@\s]+@`)
-
-// scrubURLs hides credentials git may echo from a remote's URL.
-func scrubURLs(s string) string { return userinfo.ReplaceAllString(s, "${1}***@") }

@@ -8,14 +8,15 @@ import (
 	"os/exec"
 	"runtime"
 	"strings"
+
+	"github.com/perfslo/perfslo/gate"
 )
 
-// CurrentMachine describes this machine and toolchain the way Meta records
-// a baseline's: Go version (of the go command that builds the benchmarks,
-// not of perfslo), GOOS/GOARCH, CPU model and core count. Name, commit, date
-// and run settings are left for the caller.
-func CurrentMachine(ctx context.Context) Meta {
-	return Meta{
+// CurrentMachine describes this machine and toolchain: Go version (of the
+// go command that builds the benchmarks, not of perfslo), GOOS/GOARCH, CPU
+// model and core count.
+func CurrentMachine(ctx context.Context) gate.Machine {
+	return gate.Machine{
 		GoVersion: goVersion(ctx),
 		GOOS:      runtime.GOOS,
 		GOARCH:    runtime.GOARCH,

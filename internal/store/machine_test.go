@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/perfslo/perfslo/gate"
 )
 
 func TestCurrentMachine(t *testing.T) {
@@ -22,13 +24,13 @@ func TestCurrentMachine(t *testing.T) {
 			t.Errorf("CPU = %q, not the model name in /proc/cpuinfo", m.CPU)
 		}
 	}
-	if d := m.Differences(m); len(d) != 0 {
+	if d := (Meta{Machine: m}).Differences(Meta{Machine: m}); len(d) != 0 {
 		t.Errorf("a machine differs from itself: %q", d)
 	}
 }
 
 func TestDifferences(t *testing.T) {
-	base := Meta{GoVersion: "go1.25.1", GOOS: "linux", GOARCH: "amd64", CPU: "AMD EPYC", NumCPU: 2, GOMAXPROCS: 1}
+	base := Meta{Machine: gate.Machine{GoVersion: "go1.25.1", GOOS: "linux", GOARCH: "amd64", CPU: "AMD EPYC", NumCPU: 2}, GOMAXPROCS: 1}
 	tests := []struct {
 		name  string
 		other func(m *Meta)
@@ -38,7 +40,7 @@ func TestDifferences(t *testing.T) {
 		{"core count alone does not move results", func(m *Meta) { m.NumCPU = 8 }, nil},
 		{"unknown is not different", func(m *Meta) { m.CPU, m.GoVersion, m.GOMAXPROCS = "", "", 0 }, nil},
 		{"everything", func(m *Meta) {
-			*m = Meta{GoVersion: "go1.26.8", GOOS: "darwin", GOARCH: "arm64", CPU: "Apple M2", GOMAXPROCS: 4}
+			*m = Meta{Machine: gate.Machine{GoVersion: "go1.26.8", GOOS: "darwin", GOARCH: "arm64", CPU: "Apple M2"}, GOMAXPROCS: 4}
 		}, []string{
 			"Go version differs: baseline go1.25.1, this run go1.26.8",
 			"GOOS/GOARCH differs: baseline linux/amd64, this run darwin/arm64",

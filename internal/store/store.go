@@ -7,19 +7,20 @@
 // so a reader never sees half a baseline.
 package store
 
-import "time"
+import (
+	"time"
+
+	"github.com/perfslo/perfslo/gate"
+)
 
 // Meta describes a stored baseline.
 type Meta struct {
-	Name      string    `json:"name"`
-	Commit    string    `json:"commit,omitempty"`
-	Ref       string    `json:"ref,omitempty"`
-	GoVersion string    `json:"go_version"`
-	GOOS      string    `json:"goos"`
-	GOARCH    string    `json:"goarch"`
-	CPU       string    `json:"cpu"` // CPU model name
-	NumCPU    int       `json:"num_cpu"`
-	Date      time.Time `json:"date"`
+	Name   string `json:"name"`
+	Commit string `json:"commit,omitempty"`
+	Ref    string `json:"ref,omitempty"`
+	// Machine is where the results were taken.
+	gate.Machine
+	Date time.Time `json:"date"`
 	// Run settings the results were taken with.
 	Count      int      `json:"count"`
 	Benchtime  string   `json:"benchtime"`

@@ -89,8 +89,8 @@ func TestStagingCheck(t *testing.T) {
 		t.Fatalf("generous budget: exit %d, want 0\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	rep := readReport(t, filepath.Join(dir, "generous.json"))
-	if rep.Verdict != gate.Pass || len(rep.Results) != 2 || rep.Head.Commit != s.Stable {
-		t.Errorf("generous report: verdict %s, %d rows, commit %q", rep.Verdict, len(rep.Results), rep.Head.Commit)
+	if rep.Verdict() != gate.Pass || len(rep.Results) != 2 || rep.Head.Commit != s.Stable {
+		t.Errorf("generous report: verdict %s, %d rows, commit %q", rep.Verdict(), len(rep.Results), rep.Head.Commit)
 	}
 
 	r = s.perfslo(t, dir, nil, "staging", "check", sel, "--config", tight, "--since", "10m", "--json", "tight.json", "--markdown", "tight.md")

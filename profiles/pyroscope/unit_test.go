@@ -120,8 +120,8 @@ func TestCheckShares(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Verdict != gate.Fail || r.Failed != 1 || len(r.Results) != 4 {
-		t.Fatalf("verdict %s, failed %d, %d rows; want fail, 1, 4", r.Verdict, r.Failed, len(r.Results))
+	if r.Verdict() != gate.Fail || r.Failed() != 1 || len(r.Results) != 4 {
+		t.Fatalf("verdict %s, failed %d, %d rows; want fail, 1, 4", r.Verdict(), r.Failed(), len(r.Results))
 	}
 	if r.Head.Commit != "abc" || !strings.Contains(r.Head.Label, `{commit="abc"}, last 1h`) {
 		t.Errorf("head source %+v", r.Head)
@@ -158,8 +158,8 @@ func TestCheckShares(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Unmeasurable != 4 || r.Results[0].Verdict != gate.Unmeasurable {
-		t.Errorf("30 samples: unmeasurable %d, verdict %s; want 4, unmeasurable", r.Unmeasurable, r.Results[0].Verdict)
+	if r.Unmeasurable() != 4 || r.Results[0].Verdict != gate.Unmeasurable {
+		t.Errorf("30 samples: unmeasurable %d, verdict %s; want 4, unmeasurable", r.Unmeasurable(), r.Results[0].Verdict)
 	}
 
 	// A bad pattern names the config position.

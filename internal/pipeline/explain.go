@@ -1,52 +1,85 @@
-package main
+package pipeline
 
-// The profiling step of `perfslo gate` and `perfslo baseline save`: after the
-// timing rounds, profile the benchmarks that need explaining (a regression or
-// a violation) or judging (a profile budget), base and head, each alone in
-// processes of its own, so profiling never perturbs a timing sample. Then
-// attach the attribution to the rows, write the diff profiles, and add a row
-// per function budget.
+// The explain stage of a gate run, and the profiles of a saved baseline:
+// after the timing rounds, profile the benchmarks that need explaining (a
+// regression or a violation) or judging (a profile budget), base and head,
+// each alone in processes of its own, so profiling never perturbs a timing
+// sample. Then attach the attribution to the rows, write the diff profiles,
+// and add a row per function budget.
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
+	"io"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/google/pprof/profile"
 	"github.com/perfslo/perfslo/budgets"
 	"github.com/perfslo/perfslo/gate"
+	"github.com/perfslo/perfslo/internal/gitref"
 	"github.com/perfslo/perfslo/internal/run"
 	"github.com/perfslo/perfslo/profiles"
 	"github.com/perfslo/perfslo/profiles/pyroscope"
 	"golang.org/x/perf/benchfmt"
 )
 
+// ExplainInput is what the explain stage needs from a gate run.
+type ExplainInput struct {
+	Config       *budgets.Config
+	Base         []run.Package // nil when comparing with a stored baseline
+	Head         []run.Package
+	BaseProfiles map[string]string // a stored baseline's profiles (name -> path)
+	CPU          int
+	Timeout      time.Duration
+	Staging      *profile.Profile // the staging service's CPU profile, nil when none is configured
+	OutDir       string           // where .pb.gz files and diffs are kept
+	ModuleDir    string           // head module root
+	BaseRef      string           // base commit when known
+	Log          io.Writer        // progress; nil is quiet
+}
+
+func (in ExplainInput) log() io.Writer {
+	if in.Log == nil {
+		return io.Discard
+	}
+	return in.Log
+}
+
+// explainInput is the explain stage's input in a gate run.
+func (p *Plan) explainInput(b *Built) ExplainInput {
+	dir := p.ProfilesDir
+	if dir == "" {
+		dir = filepath.Join(p.ModuleDir, ".perfslo", "profiles", time.Now().UTC().Format("20060102T150405Z"))
+	}
+	return ExplainInput{
+		Config: p.Config, Base: b.Base, Head: b.Head, BaseProfiles: b.BaseProfiles,
+		CPU: p.Config.Run.CPU, Timeout: p.Timeout,
+		OutDir: dir, ModuleDir: p.ModuleDir, BaseRef: b.BaseSrc.Commit, Log: p.Log,
+	}
+}
+
 // profileTarget is one benchmark to profile, and why.
 type profileTarget struct {
-	pkg, bench string
-	cpu, mem   bool            // which profiles are needed
-	rows       []int           // indexes of report rows to explain
-	budget     *budgets.Budget // with function budgets, or nil
+	id       budgets.BenchmarkID
+	cpu, mem bool            // which profiles are needed
+	rows     []int           // indexes of report rows to explain
+	budget   *budgets.Budget // with function budgets, or nil
 	// baseSPO and headSPO are each side's sec/op center from the timing
 	// rounds: each side's CPU profile is sized to about a second.
 	baseSPO, headSPO float64
 }
 
-// explainProfiles is the gate's profiling step (see gate.go): it profiles
+// Explain is the gate's profiling stage: it profiles
 // every row with verdict regression or violation and every benchmark a
 // profile budget names, attaches Row.Attribution, appends the function
 // budget rows (violations fail the gate once the caller recounts), and
 // prints the pprof command per explained benchmark on stderr.
-func explainProfiles(ctx context.Context, env *environment, in profileInput, rep *gate.Report) error {
+func Explain(ctx context.Context, in ExplainInput, rep *gate.Report) error {
+	log := in.log()
 	targets := profileTargets(in, rep)
 	if len(targets) == 0 {
 		return nil
@@ -65,7 +98,7 @@ func explainProfiles(ctx context.Context, env *environment, in profileInput, rep
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		fmt.Fprintf(env.stderr, "perfslo: profiling %s %s (%s)\n", t.pkg, t.bench, t.why())
+		fmt.Fprintf(log, "perfslo: profiling %s %s (%s)\n", t.id.Package, t.id.Name, t.why())
 		sides, elapsed, n, err := profileSides(ctx, in, t)
 		spent += elapsed
 		procs += n
@@ -76,60 +109,59 @@ func explainProfiles(ctx context.Context, env *environment, in profileInput, rep
 		}
 		if sides.head != nil && t.budget != nil {
 			rep.Results = append(rep.Results, profiles.BudgetRows(t.budget, profiles.BudgetTarget{
-				Benchmark: t.bench, Package: t.pkg, CPU: sides.head.cpu, Mem: sides.head.mem, ConfigFile: in.Config.File,
+				Benchmark: t.id.Name, Package: t.id.Package, CPU: sides.head.cpu, Mem: sides.head.mem, ConfigFile: in.Config.File,
 			})...)
 		} else if t.budget != nil {
-			rows := profiles.BudgetRows(t.budget, profiles.BudgetTarget{Benchmark: t.bench, Package: t.pkg, ConfigFile: in.Config.File})
+			rows := profiles.BudgetRows(t.budget, profiles.BudgetTarget{Benchmark: t.id.Name, Package: t.id.Package, ConfigFile: in.Config.File})
 			for i := range rows {
-				rows[i].Reasons = append(rows[i].Reasons, fmt.Sprintf("profiling %s failed: %v", t.bench, err))
+				rows[i].Reasons = append(rows[i].Reasons, fmt.Sprintf("profiling %s failed: %v", t.id.Name, err))
 			}
 			rep.Results = append(rep.Results, rows...)
 		}
 		if err != nil || sides.base == nil {
 			continue
 		}
-		explainRows(env, in, rep, t, sides, changes)
+		explainRows(log, in, rep, t, sides, changes)
 	}
-	fmt.Fprintf(env.stderr, "perfslo: profiled %d benchmark(s) in %s (%d processes, %s running them)\n",
+	fmt.Fprintf(log, "perfslo: profiled %d benchmark(s) in %s (%d processes, %s running them)\n",
 		len(targets), time.Since(start).Round(10*time.Millisecond), procs, spent.Round(10*time.Millisecond))
 	return nil
 }
 
 // profileTargets lists the benchmarks to profile, in report order.
-func profileTargets(in profileInput, rep *gate.Report) []*profileTarget {
+func profileTargets(in ExplainInput, rep *gate.Report) []*profileTarget {
 	var targets []*profileTarget
-	byKey := map[string]*profileTarget{}
-	get := func(pkg, bench string) *profileTarget {
-		k := pkg + "\x00" + bench
-		t, ok := byKey[k]
+	byKey := map[budgets.BenchmarkID]*profileTarget{}
+	get := func(id budgets.BenchmarkID) *profileTarget {
+		t, ok := byKey[id]
 		if !ok {
-			t = &profileTarget{pkg: pkg, bench: bench}
-			byKey[k] = t
+			t = &profileTarget{id: id}
+			byKey[id] = t
 			targets = append(targets, t)
 		}
 		return t
 	}
-	suffix := "-" + strconv.Itoa(in.CPU)
-	secPerOp := map[string][2]float64{} // base, head
+	secPerOp := map[budgets.BenchmarkID][2]float64{} // base, head
 	for i := range rep.Results {
 		r := &rep.Results[i]
 		if r.Function != "" || r.Head == nil {
 			continue
 		}
-		bench := strings.TrimSuffix(r.Benchmark, suffix)
+		id := budgets.ParseBenchmarkID(r.Package, r.Benchmark, in.CPU)
+		id.Procs = 0
 		if r.Unit == "sec/op" {
 			spo := [2]float64{0, r.Head.Center}
 			if r.Base != nil {
 				spo[0] = r.Base.Center
 			}
-			secPerOp[r.Package+"\x00"+bench] = spo
+			secPerOp[id] = spo
 		}
 		if r.Verdict == gate.Regression || r.Verdict == gate.Violation {
 			kind, err := profiles.ProfileKind(r.Unit)
 			if err != nil {
 				kind = "cpu" // throughput units (B/s) are time, inverted
 			}
-			t := get(r.Package, bench)
+			t := get(id)
 			t.rows = append(t.rows, i)
 			if kind == "cpu" {
 				t.cpu = true
@@ -138,8 +170,8 @@ func profileTargets(in profileInput, rep *gate.Report) []*profileTarget {
 			}
 		}
 		if in.Config != nil {
-			if b := in.Config.Match(r.Package, bench); b != nil && b.Profile != nil {
-				t := get(r.Package, bench)
+			if b := in.Config.Match(id.Package, id.Name); b != nil && b.Profile != nil {
+				t := get(id)
 				t.budget = b
 				t.cpu = t.cpu || len(b.Profile.CPUShare) > 0
 				t.mem = t.mem || len(b.Profile.AllocsPerOp) > 0 || len(b.Profile.BytesPerOp) > 0
@@ -172,24 +204,24 @@ type bothSides struct{ base, head *sideProfiles }
 
 // profileSides profiles a target on the head and, when the base was built,
 // on the base; with a stored baseline the base's profiles come from it.
-func profileSides(ctx context.Context, in profileInput, t *profileTarget) (sides bothSides, elapsed time.Duration, procs int, err error) {
-	head := findPackage(in.Head, t.pkg)
+func profileSides(ctx context.Context, in ExplainInput, t *profileTarget) (sides bothSides, elapsed time.Duration, procs int, err error) {
+	head := findPackage(in.Head, t.id.Package)
 	if head == nil {
-		return sides, 0, 0, fmt.Errorf("package %s is not in the head build", t.pkg)
+		return sides, 0, 0, fmt.Errorf("package %s is not in the head build", t.id.Package)
 	}
 	opts := run.ProfileOptions{
-		Prefix:  run.FileName(t.bench),
+		Prefix:  run.FileName(t.id.Name),
 		Mem:     t.mem,
 		NoCPU:   !t.cpu,
 		CPU:     in.CPU,
 		Timeout: in.Timeout,
 	}
-	dir := filepath.Join(in.OutDir, run.FileName(t.pkg))
+	dir := filepath.Join(in.OutDir, run.FileName(t.id.Package))
 	do := func(side string, pkg run.Package, spo float64) (*sideProfiles, error) {
 		o := opts
 		o.SecPerOp = spo // 0: Profile calibrates
 		o.OutDir = filepath.Join(dir, side)
-		pr, err := run.Profile(ctx, pkg, t.bench, o)
+		pr, err := run.Profile(ctx, pkg, t.id.Name, o)
 		if pr != nil {
 			elapsed += pr.Elapsed
 		}
@@ -203,9 +235,9 @@ func profileSides(ctx context.Context, in profileInput, t *profileTarget) (sides
 		return sides, elapsed, procs, err
 	}
 	if in.Base != nil {
-		base := findPackage(in.Base, t.pkg)
+		base := findPackage(in.Base, t.id.Package)
 		if base == nil {
-			return sides, elapsed, procs, fmt.Errorf("package %s is not in the base build: nothing to compare the profile with", t.pkg)
+			return sides, elapsed, procs, fmt.Errorf("package %s is not in the base build: nothing to compare the profile with", t.id.Package)
 		}
 		sides.base, err = do("base", *base, t.baseSPO)
 		return sides, elapsed, procs, err
@@ -272,8 +304,8 @@ func measured(pr *run.ProfileRun) (*sideProfiles, error) {
 
 // baselineProfileName is where a benchmark's profile sits in a stored
 // baseline: "example.com/m/sum/BenchmarkSum_lines=1000.cpu.pb.gz".
-func baselineProfileName(pkg, bench, kind string) string {
-	return path.Join(pkg, run.FileName(bench)+"."+kind+".pb.gz")
+func baselineProfileName(id budgets.BenchmarkID, kind string) string {
+	return path.Join(id.Package, run.FileName(id.Name)+"."+kind+".pb.gz")
 }
 
 func storedProfiles(stored map[string]string, t *profileTarget) (*sideProfiles, error) {
@@ -286,10 +318,10 @@ func storedProfiles(stored map[string]string, t *profileTarget) (*sideProfiles, 
 		if !k.want {
 			continue
 		}
-		name := baselineProfileName(t.pkg, t.bench, k.kind)
+		name := baselineProfileName(t.id, k.kind)
 		p, ok := stored[name]
 		if !ok {
-			return nil, fmt.Errorf("the stored baseline has no %s profile of %s (%s): save the baseline again to explain regressions", k.kind, t.bench, name)
+			return nil, fmt.Errorf("the stored baseline has no %s profile of %s (%s): save the baseline again to explain regressions", k.kind, t.id.Name, name)
 		}
 		m, err := profiles.LoadSaved(p)
 		if err != nil {
@@ -302,7 +334,7 @@ func storedProfiles(stored map[string]string, t *profileTarget) (*sideProfiles, 
 
 // explainRows diffs a target's profiles and attaches an attribution to each
 // row it explains.
-func explainRows(env *environment, in profileInput, rep *gate.Report, t *profileTarget, sides bothSides, changes *profiles.Changes) {
+func explainRows(log io.Writer, in ExplainInput, rep *gate.Report, t *profileTarget, sides bothSides, changes *profiles.Changes) {
 	deltas := map[string]*profiles.Delta{}
 	files := map[string]profiles.Files{}
 	diff := func(kind string, base, head *profiles.Measured) (*profiles.Delta, profiles.Files, error) {
@@ -316,7 +348,7 @@ func explainRows(env *environment, in profileInput, rep *gate.Report, t *profile
 		if err != nil {
 			return nil, profiles.Files{}, err
 		}
-		fs, err := d.Write(filepath.Join(in.OutDir, run.FileName(t.pkg)), run.FileName(t.bench)+"."+kind)
+		fs, err := d.Write(filepath.Join(in.OutDir, run.FileName(t.id.Package)), run.FileName(t.id.Name)+"."+kind)
 		if err != nil {
 			return nil, profiles.Files{}, err
 		}
@@ -346,7 +378,7 @@ func explainRows(env *environment, in profileInput, rep *gate.Report, t *profile
 			continue
 		}
 		r.Attribution.DiffProfile = fs.Diff
-		if w := coverage(r, r.Attribution); w != "" {
+		if w := profiles.CoverageWarning(r, r.Attribution); w != "" {
 			r.Attribution.Warnings = append(r.Attribution.Warnings, w)
 		}
 		r.Attribution.Command = profiles.PprofCommand(fs.Base, fs.Head)
@@ -362,53 +394,22 @@ func explainRows(env *environment, in profileInput, rep *gate.Report, t *profile
 		}
 		if !printed[kind] {
 			printed[kind] = true
-			fmt.Fprintf(env.stderr, "perfslo: %s %s profile diff: %s\n", t.bench, kind, r.Attribution.Command)
+			fmt.Fprintf(log, "perfslo: %s %s profile diff: %s\n", t.id.Name, kind, r.Attribution.Command)
 		}
 	}
-}
-
-// coverage compares the profiles' change with the timing rounds' change of
-// the row, and says so when they disagree: the profiles then explain only
-// part of the regression (CPU profiles see CPU time, not waiting; memory
-// profiles see Go's 16-byte tiny-allocator blocks, not the tiny objects in
-// them, which allocs/op counts), or the profiling runs did not reproduce it.
-func coverage(r *gate.Row, a *gate.Attribution) string {
-	if r.Base == nil || r.Head == nil {
-		return ""
-	}
-	want := r.Head.Center - r.Base.Center
-	scale := 1.0
-	switch r.Unit {
-	case "sec/op":
-		scale = 1e9 // attributions are in ns/op
-	case "B/op", "allocs/op":
-	default:
-		return ""
-	}
-	want *= scale
-	if want == 0 {
-		return ""
-	}
-	ratio := a.Total / want
-	if ratio >= 0.75 && ratio <= 1.25 {
-		return ""
-	}
-	return fmt.Sprintf("the profiles account for %.0f%% of the measured change (%s of %s %s)",
-		100*ratio, gate.FormatValue(a.Total, a.Unit), gate.FormatValue(want, a.Unit), a.Unit)
 }
 
 // changedFunctions maps `git diff -U0 BASE` (the working tree against the
 // base commit) to Go functions, for the layout check. nil when the base is
 // unknown: no layout verdict without evidence.
-func changedFunctions(ctx context.Context, in profileInput) (*profiles.Changes, error) {
+func changedFunctions(ctx context.Context, in ExplainInput) (*profiles.Changes, error) {
 	if in.BaseRef == "" || in.ModuleDir == "" {
 		return nil, nil
 	}
-	top, err := gitOutput(ctx, in.ModuleDir, "rev-parse", "--show-toplevel")
+	root, err := gitref.Root(ctx, in.ModuleDir)
 	if err != nil {
 		return nil, err
 	}
-	root := strings.TrimSpace(string(top))
 	modDir, err := filepath.Rel(root, in.ModuleDir)
 	if err != nil {
 		return nil, err
@@ -421,109 +422,17 @@ func changedFunctions(ctx context.Context, in profileInput) (*profiles.Changes, 
 			}
 		}
 	}
-	modPath, err := modulePath(filepath.Join(in.ModuleDir, "go.mod"))
+	_, modPath, err := budgets.FindModule(in.ModuleDir)
 	if err != nil {
 		return nil, err
 	}
-	diff, err := gitOutput(ctx, root, "diff", "-U0", "--no-color", "--no-ext-diff", in.BaseRef, "--")
+	if modPath == "" {
+		return nil, fmt.Errorf("%s: no module line", filepath.Join(in.ModuleDir, "go.mod"))
+	}
+	diff, err := gitref.Command{Dir: root, Args: []string{"diff", "-U0", "--no-color", "--no-ext-diff", in.BaseRef, "--"}}.Output(ctx)
 	if err != nil {
 		return nil, err
 	}
 	read := func(p string) ([]byte, error) { return os.ReadFile(filepath.Join(root, filepath.FromSlash(p))) }
-	return profiles.ChangedFunctions(diff, profiles.Module{Path: modPath, Dir: filepath.ToSlash(modDir)}, read)
-}
-
-func gitOutput(ctx context.Context, dir string, args ...string) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, "git", args...)
-	cmd.Dir = dir
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return nil, fmt.Errorf("git %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
-	}
-	return out, nil
-}
-
-// modulePath reads the module line of a go.mod.
-func modulePath(gomod string) (string, error) {
-	data, err := os.ReadFile(gomod)
-	if err != nil {
-		return "", err
-	}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for n := 1; sc.Scan(); n++ {
-		f := strings.Fields(sc.Text())
-		if len(f) >= 2 && f[0] == "module" {
-			return strings.Trim(f[1], `"`), nil
-		}
-	}
-	return "", fmt.Errorf("%s: no module line", gomod)
-}
-
-// captureProfiles is baseline save's profiling step (see baseline.go):
-// every benchmark of pkgs gets a CPU profile and an exact allocation profile,
-// saved with their iteration counts under the names storedProfiles looks
-// for. One short calibration round finds the benchmarks and their sec/op.
-func captureProfiles(ctx context.Context, env *environment, pkgs []run.Package, cfg *budgets.Config, dir string) (map[string]string, error) {
-	cal, err := run.Interleave(ctx, run.Plan{Head: pkgs, Bench: cfg.Run.Bench, Benchtime: "100ms", CPU: cfg.Run.CPU, Rounds: 1, Progress: env.stderr})
-	if err != nil {
-		return nil, err
-	}
-	type bench struct {
-		pkg, name string
-		spo       float64
-	}
-	var benches []bench
-	seen := map[string]bool{}
-	suffix := "-" + strconv.Itoa(cfg.Run.CPU)
-	for _, r := range cal.Head {
-		name := "Benchmark" + strings.TrimSuffix(r.Name.String(), suffix)
-		pkg := r.GetConfig("pkg")
-		if seen[pkg+" "+name] {
-			continue
-		}
-		seen[pkg+" "+name] = true
-		spo := 0.0
-		for _, v := range r.Values {
-			if v.Unit == "sec/op" {
-				spo = v.Value
-			}
-		}
-		benches = append(benches, bench{pkg, name, spo})
-	}
-	sort.SliceStable(benches, func(i, j int) bool { return benches[i].pkg < benches[j].pkg })
-	out := map[string]string{}
-	var errs []error
-	for _, b := range benches {
-		pkg := findPackage(pkgs, b.pkg)
-		if pkg == nil {
-			continue
-		}
-		fmt.Fprintf(env.stderr, "perfslo: profiling %s %s for the baseline\n", b.pkg, b.name)
-		opts := run.ProfileOptions{OutDir: filepath.Join(dir, run.FileName(b.pkg)), SecPerOp: b.spo, Mem: true, CPU: cfg.Run.CPU}
-		pr, err := run.Profile(ctx, *pkg, b.name, opts)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			errs = append(errs, err)
-			continue
-		}
-		sp, err := measured(pr)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		cpuSaved := filepath.Join(opts.OutDir, run.FileName(b.name)+".cpu.saved.pb.gz")
-		if err := sp.cpu.Save(cpuSaved); err != nil {
-			return nil, err
-		}
-		out[baselineProfileName(b.pkg, b.name, "cpu")] = cpuSaved
-		out[baselineProfileName(b.pkg, b.name, "allocs")] = sp.mem.Path
-	}
-	if len(errs) > 0 {
-		return out, fmt.Errorf("%d benchmark(s) not profiled: %w", len(errs), errors.Join(errs...))
-	}
-	return out, nil
+	return profiles.ChangedFunctions([]byte(diff), profiles.Module{Path: modPath, Dir: filepath.ToSlash(modDir)}, read)
 }

@@ -1,0 +1,166 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/perfslo/perfslo/gate"
+	"github.com/perfslo/perfslo/internal/gitref"
+	"github.com/perfslo/perfslo/internal/run"
+	"github.com/perfslo/perfslo/internal/store"
+)
+
+// Built is the build stage's result: the head's test binaries, and the base
+// either built from a git ref (measured with the head, interleaved) or a
+// stored baseline's samples.
+type Built struct {
+	Head    []run.Package
+	HeadSrc gate.Source
+	// Base is nil with a stored baseline, whose samples are BaseSide.
+	Base     []run.Package
+	BaseSrc  gate.Source
+	BaseSide *gate.Side
+	// BaseProfiles are a stored baseline's profiles (name -> path).
+	BaseProfiles map[string]string
+	// Warnings concern the base (a baseline measured elsewhere).
+	Warnings []string
+	cleanup  func()
+	baseRaw  []byte // a stored baseline's results, as stored
+}
+
+// Close removes the base worktree; it is always safe to call.
+func (b *Built) Close() {
+	if b.cleanup != nil {
+		b.cleanup()
+	}
+}
+
+// Build builds the head in p.ModuleDir and prepares the base, with binaries
+// under work.
+func Build(ctx context.Context, p Plan, work string) (*Built, error) {
+	cfg := p.Config
+	fmt.Fprintf(p.log(), "perfslo: building head (%s) in %s\n", strings.Join(cfg.Run.Packages, " "), p.ModuleDir)
+	head, err := run.Build(ctx, p.ModuleDir, cfg.Run.Packages, filepath.Join(work, "head"))
+	if err != nil {
+		return nil, fmt.Errorf("building head: %w", err)
+	}
+	b := &Built{Head: head, HeadSrc: SourceFor(ctx, "head", p.ModuleDir)}
+	if p.Baseline != "" {
+		return b, b.loadBaseline(ctx, p)
+	}
+	return b, b.buildBase(ctx, p, filepath.Join(work, "base"))
+}
+
+// loadBaseline takes the base side from a stored baseline.
+func (b *Built) loadBaseline(ctx context.Context, p Plan) error {
+	st, err := OpenStore(ctx, p.StoreSpec, p.ModuleDir)
+	if err != nil {
+		return err
+	}
+	bl, err := st.Load(p.Baseline)
+	if err != nil {
+		return err
+	}
+	b.BaseSrc = SourceFromMeta(bl.Meta)
+	b.BaseSide, err = gate.ReadSide(b.BaseSrc, bytes.NewReader(bl.Results), "baseline "+bl.Meta.Name)
+	if err != nil {
+		return err
+	}
+	b.BaseProfiles = bl.Profiles
+	b.baseRaw = bl.Results
+	here := store.Meta{Machine: store.CurrentMachine(ctx), GOMAXPROCS: p.Config.Run.CPU}
+	for _, d := range bl.Meta.Differences(here) {
+		b.Warnings = append(b.Warnings, fmt.Sprintf("baseline %q was measured elsewhere: %s; timings may differ for that reason alone", bl.Meta.Name, d))
+	}
+	return nil
+}
+
+// buildBase checks the base ref out into a temporary worktree and builds
+// its test binaries into binDir.
+func (b *Built) buildBase(ctx context.Context, p Plan, binDir string) error {
+	log := p.log()
+	repo, err := gitref.Root(ctx, p.ModuleDir)
+	if err != nil {
+		return fmt.Errorf("--base needs a git repository (or use --baseline NAME): %w", err)
+	}
+	ref := p.BaseRef
+	if ref == "" {
+		if ref, err = gitref.DefaultBase(ctx, repo); err != nil {
+			return err
+		}
+		fmt.Fprintf(log, "perfslo: base defaults to %s\n", ref)
+	}
+	wt, commit, cleanup, err := gitref.Worktree(ctx, repo, ref)
+	if err != nil {
+		return err
+	}
+	b.cleanup = func() {
+		if err := cleanup(); err != nil {
+			fmt.Fprintf(log, "perfslo: removing the base worktree: %v\n", err)
+		}
+	}
+	baseDir, err := gitref.InWorktree(repo, p.ModuleDir, wt)
+	if err == nil {
+		fmt.Fprintf(log, "perfslo: building base %s (%s)\n", ref, ShortCommit(commit))
+		b.Base, err = run.Build(ctx, baseDir, p.Config.Run.Packages, binDir)
+		if err != nil {
+			err = fmt.Errorf("building base %s: %w", ref, err)
+		}
+	}
+	if err != nil {
+		b.Close()
+		return err
+	}
+	b.BaseSrc = gate.Source{Label: ref, Ref: ref, Commit: commit, Machine: b.HeadSrc.Machine}
+	return nil
+}
+
+// SourceFor describes the working tree being measured.
+func SourceFor(ctx context.Context, label, moduleDir string) gate.Source {
+	src := gate.Source{Label: label, Machine: store.CurrentMachine(ctx)}
+	if commit, dirty, err := gitref.Head(ctx, moduleDir); err == nil {
+		src.Commit = commit
+		if dirty {
+			src.Label = label + " (uncommitted changes)"
+		}
+	}
+	now := time.Now().UTC()
+	src.Date = &now
+	return src
+}
+
+// SourceFromMeta describes a stored baseline as a side of a report.
+func SourceFromMeta(m store.Meta) gate.Source {
+	d := m.Date
+	return gate.Source{Label: "baseline " + m.Name, Ref: m.Ref, Commit: m.Commit, Machine: m.Machine, Date: &d}
+}
+
+// ShortCommit is a commit hash as people read it.
+func ShortCommit(c string) string {
+	if len(c) > 12 {
+		return c[:12]
+	}
+	return c
+}
+
+// OpenStore opens the baseline store named by spec: "" (the .perfslo
+// directory of the module), a directory path (absolute, or relative to
+// the module), or "git:BRANCH".
+func OpenStore(ctx context.Context, spec, moduleDir string) (store.Store, error) {
+	switch {
+	case spec == "":
+		return store.Dir{Root: filepath.Join(moduleDir, ".perfslo")}, nil
+	case strings.HasPrefix(spec, "git:"):
+		branch := strings.TrimPrefix(spec, "git:")
+		repo, err := gitref.Root(ctx, moduleDir)
+		if err != nil {
+			return nil, fmt.Errorf("--store %s needs a git repository: %w", spec, err)
+		}
+		return store.OpenGitBranch(repo, branch)
+	}
+	return store.Dir{Root: spec}, nil
+}

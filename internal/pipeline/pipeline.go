@@ -1,0 +1,162 @@
+// Package pipeline is the gate as a library: the path of one benchmark
+// result from `go test -c` to the judged report, in stages that the command
+// line, the evaluation harnesses and tests call:
+//
+//	plan     Plan: what to compare, with which settings (the caller's flags)
+//	build    Build: the head's test binaries, and the base's (a git ref in a
+//	         temporary worktree) or a stored baseline's samples
+//	measure  Measure: interleaved timing rounds, gathered into gate sides
+//	confirm  Confirm: re-measure the rows the first comparison flagged
+//	judge    Judge: run-level warnings, failures and budgets that matched
+//	         nothing, added to the report
+//	explain  Explain: profile what failed and judge function budgets
+//	finish   Finish: calibration warnings and source locations
+//
+// Gate runs them in that order. The statistics live in gate, the profile
+// arithmetic in profiles, the processes in internal/run: this package only
+// decides what runs when and where its results go. It prints progress to
+// Plan.Log and never decides an exit code.
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/perfslo/perfslo/budgets"
+	"github.com/perfslo/perfslo/gate"
+)
+
+// Plan is one gate run, as the caller decided it.
+type Plan struct {
+	// ModuleDir is the head module's root; Config its budgets, with the
+	// run settings (packages, bench, count, benchtime, cpu) final.
+	ModuleDir string
+	Config    *budgets.Config
+	// BaseRef is the git ref to build and run interleaved with the head;
+	// "" with no Baseline picks gitref.DefaultBase.
+	BaseRef string
+	// Baseline names a stored baseline to compare with instead, in the
+	// store StoreSpec names (see OpenStore).
+	Baseline, StoreSpec string
+	// Timeout bounds one benchmark process; Pin runs each on one CPU.
+	Timeout time.Duration
+	Pin     bool
+	// Narrowed is true when the caller narrowed the configured selection
+	// (--bench, --packages): budgets outside it are then not exercised,
+	// which is not a mistake.
+	Narrowed bool
+	// Looks is the most confirmation looks the decision takes (fresh
+	// rounds of the rows still open): 0 decides on the first stage alone,
+	// < 0 is gate.DefaultLooks.
+	Looks int
+	// MaxTime bounds the measuring (0: the config's run.max-time): the
+	// first stage always runs whole, looks only while they fit.
+	MaxTime time.Duration
+	// SamplesDir keeps both sides' raw samples as benchfmt text, so any
+	// run can be judged again with perfslo compare ("" is
+	// .perfslo/samples/<time> in the module).
+	SamplesDir string
+	// Options are the statistical settings (alpha, correction, clock);
+	// Gate fills Options.Settings and Options.Config.
+	Options gate.Options
+	// NoProfiles skips the explain stage; ProfilesDir keeps its profiles
+	// ("" is .perfslo/profiles/<time> in the module).
+	NoProfiles  bool
+	ProfilesDir string
+	// Staging is where the explain stage finds the staging service's CPU
+	// profile, to weigh regressed functions by their share of real CPU.
+	Staging StagingSource
+	// Log receives progress; nil is quiet.
+	Log io.Writer
+}
+
+func (p *Plan) log() io.Writer {
+	if p.Log == nil {
+		return io.Discard
+	}
+	return p.Log
+}
+
+// decideInput is the decision stage's input for this plan.
+func (p *Plan) decideInput(m *Measured) DecideInput {
+	opt := p.Options
+	opt.Config = p.Config
+	opt.Settings = m.Settings(*p)
+	opt.Looks = p.Looks
+	maxTime := p.MaxTime
+	if maxTime == 0 {
+		maxTime = p.Config.Run.MaxTime
+	}
+	return DecideInput{Plan: m.Plan, Base: m.Base, Head: m.Head, Options: opt,
+		Started: m.Started, FirstStage: m.Elapsed, MaxTime: maxTime, Log: p.Log}
+}
+
+func (p *Plan) samplesDir() string {
+	if p.SamplesDir != "" {
+		return p.SamplesDir
+	}
+	return filepath.Join(p.ModuleDir, ".perfslo", "samples", time.Now().UTC().Format("20060102T150405Z"))
+}
+
+// RaiseCount makes sure the first stage can reach significance at all:
+// with fewer samples per side than gate.MinSamples(alpha) no U-test can,
+// and the count is raised, with a warning that says so.
+func RaiseCount(p *Plan) []string {
+	alpha := p.Options.Alpha
+	if alpha == 0 {
+		alpha = gate.DefaultAlpha
+	}
+	need := gate.MinSamples(alpha)
+	if p.Config.Run.Count >= need {
+		return nil
+	}
+	was := p.Config.Run.Count
+	p.Config.Run.Count = need
+	return []string{fmt.Sprintf("count %d raised to %d: with %d samples per side the smallest p a U-test can give is above α=%g, so no row could be judged", was, need, was, alpha)}
+}
+
+// Gate runs every stage and returns the final report.
+func Gate(ctx context.Context, p Plan) (*gate.Report, error) {
+	work, err := os.MkdirTemp("", "perfslo-gate-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(work)
+	b, err := Build(ctx, p, work)
+	if err != nil {
+		return nil, err
+	}
+	defer b.Close()
+	raised := RaiseCount(&p)
+	m, err := Measure(ctx, p, b)
+	if err != nil {
+		return nil, err
+	}
+	rep, looked, err := Decide(ctx, p.decideInput(m))
+	if err != nil {
+		return nil, fmt.Errorf("deciding: %w", err)
+	}
+	rep.Warnings = append(raised, rep.Warnings...)
+	if err := KeepSamples(p.samplesDir(), b, m, looked, rep); err != nil {
+		rep.Warnings = append(rep.Warnings, "raw samples not kept: "+err.Error())
+	}
+	Judge(p, b, m, rep)
+	if !p.NoProfiles {
+		in := p.explainInput(b)
+		if rep.Failed() > 0 {
+			in.Staging = StagingProfile(ctx, p.Config, p.Staging, p.log(), rep)
+		}
+		if err := Explain(ctx, in, rep); err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			rep.Warnings = append(rep.Warnings, "profiles: "+err.Error())
+		}
+	}
+	Finish(ctx, p.ModuleDir, rep)
+	return rep, nil
+}
