@@ -27,6 +27,11 @@ type Config struct {
 	HTTPClient *http.Client
 	// Retry shapes the waits; zero fields take defaults.
 	Retry RetryPolicy
+	// Author is the login the token writes comments as. Empty asks GitHub
+	// (GET /user); a token that cannot ask, an installation token such as
+	// GITHUB_TOKEN, is taken as ActionsBot. A GitHub App's installation
+	// token must set it ("my-app[bot]"), or its old comment is not found.
+	Author string
 }
 
 // Client is a go-github client for one repository, with retries and errors
@@ -36,6 +41,7 @@ type Client struct {
 	owner, repo string
 	token       string
 	retry       RetryPolicy
+	author      string // learned once, by Author
 }
 
 // NewClient returns a client for cfg.Repository.
@@ -66,7 +72,7 @@ func NewClient(cfg Config) (*Client, error) {
 			return nil, fmt.Errorf("GITHUB_API_URL %q: %v", cfg.APIURL, err)
 		}
 	}
-	return &Client{gh: c, owner: owner, repo: repo, token: cfg.Token, retry: policy}, nil
+	return &Client{gh: c, owner: owner, repo: repo, token: cfg.Token, retry: policy, author: cfg.Author}, nil
 }
 
 // scrub removes the token from err's text. go-github never puts the token in

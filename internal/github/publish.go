@@ -92,6 +92,12 @@ func (c *Client) Publish(ctx context.Context, opt Options) (*Result, error) {
 			if err != nil {
 				errs = append(errs, err)
 			}
+			if created && c.author != "" && !strings.EqualFold(cm.GetUser().GetLogin(), c.author) {
+				// The next run looks for the author it expects and would
+				// not find this comment: say how to make it.
+				res.Warnings = append(res.Warnings, fmt.Sprintf("the comment was written by %s, not %s as expected: the next run will not find it to edit; set the comment author to %s",
+					cm.GetUser().GetLogin(), c.author, cm.GetUser().GetLogin()))
+			}
 			res.Comment, res.CommentCreated = cm, created
 		}
 	}

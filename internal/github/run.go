@@ -30,6 +30,9 @@ type RunConfig struct {
 	MarkdownOnly bool
 	// NoComment and NoCheck skip one of the two.
 	NoComment, NoCheck bool
+	// Author is the login the token writes comments as (Config.Author);
+	// empty asks GitHub.
+	Author string
 
 	// Getenv reads the Actions environment (GITHUB_TOKEN, ...).
 	Getenv func(string) string
@@ -97,6 +100,7 @@ func run(ctx context.Context, cfg RunConfig, getenv func(string) string, stdout,
 		Repository: getenv("GITHUB_REPOSITORY"),
 		HTTPClient: cfg.HTTPClient,
 		Retry:      cfg.Retry,
+		Author:     cfg.Author,
 	})
 	if err != nil {
 		return err
