@@ -9,6 +9,8 @@ import (
 	"time"
 
 	gh "github.com/google/go-github/v62/github"
+
+	"github.com/perfslo/perfslo/internal/redact"
 )
 
 // publicAPI is the API root of github.com; any other GITHUB_API_URL is a
@@ -75,29 +77,13 @@ func NewClient(cfg Config) (*Client, error) {
 	return &Client{gh: c, owner: owner, repo: repo, token: cfg.Token, retry: policy, author: cfg.Author}, nil
 }
 
-// scrub removes the token from err's text. go-github never puts the token in
-// a URL or message, but an error may quote a server's reply or a proxy's, and
-// the token must not reach a log through either.
+// scrub removes the token, and every other credential redact knows the
+// shape of, from err's text. go-github never puts the token in a URL or
+// message, but an error may quote a server's reply or a proxy's, and the
+// token must not reach a log through either.
 func (c *Client) scrub(err error) error {
-	return scrubToken(err, c.token)
+	return redact.Error(err, c.token)
 }
-
-func scrubToken(err error, token string) error {
-	if err == nil || token == "" || !strings.Contains(err.Error(), token) {
-		return err
-	}
-	return &scrubbedError{msg: strings.ReplaceAll(err.Error(), token, "***"), err: err}
-}
-
-type scrubbedError struct {
-	msg string
-	err error
-}
-
-func (e *scrubbedError) Error() string { return e.msg }
-
-// Unwrap keeps errors.As working on the go-github error types.
-func (e *scrubbedError) Unwrap() error { return e.err }
 
 // sleep waits d or until ctx ends.
 func sleep(ctx context.Context, d time.Duration) error {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
 	"runtime"
 	"strconv"
@@ -41,7 +40,8 @@ type Plan struct {
 	Timeout time.Duration
 	// Progress receives one line per process; nil is quiet.
 	Progress io.Writer
-	// Env is added to the environment of the benchmark processes.
+	// Env is added to the environment of the benchmark processes, which
+	// is otherwise perfslo's own without credentials (BenchmarkEnv).
 	Env []string
 	// Pin runs every benchmark process on one CPU (Linux, with two or
 	// more CPUs allowed): no migrations, and perfslo's own work elsewhere.
@@ -261,7 +261,7 @@ func runOnce(ctx context.Context, p Plan, side string, round int, pkg Package) (
 		args = append(args, "-test.benchtime", p.Benchtime)
 	}
 	procs := runtime.NumCPU()
-	env := append(os.Environ(), p.Env...)
+	env := BenchmarkEnv(p.Env...)
 	if p.CPU > 0 {
 		procs = p.CPU
 		args = append(args, "-test.cpu", strconv.Itoa(p.CPU))

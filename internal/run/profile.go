@@ -254,7 +254,7 @@ func (p *profiler) run(ctx context.Context, what string, extra []string) (*bench
 		"-test.count", "1", "-test.timeout", p.opts.Timeout.String()}
 	args = append(args, extra...)
 	procs := numCPU()
-	env := append(os.Environ(), p.opts.Env...)
+	env := BenchmarkEnv(p.opts.Env...)
 	if p.opts.CPU > 0 {
 		procs = p.opts.CPU
 		args = append(args, "-test.cpu", strconv.Itoa(p.opts.CPU))

@@ -10,10 +10,11 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/perfslo/perfslo/internal/redact"
 )
 
 // DefaultGitBranch is the branch a GitBranch store keeps baselines on.
@@ -573,8 +574,6 @@ func filteredEnv() []string {
 	return env
 }
 
-// userinfo matches credentials in a remote URL (https://x-access-token:T@host).
-var userinfo = regexp.MustCompile(`(://)[^/@\s]+@`)
-
-// scrubURLs hides credentials git may echo from a remote's URL.
-func scrubURLs(s string) string { return userinfo.ReplaceAllString(s, "${1}***@") }
+// scrubURLs hides credentials git may echo from a remote's URL
+// (https://x-access-token:T@host) or its own environment.
+func scrubURLs(s string) string { return redact.String(s) }
