@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/perf/benchfmt"
+
+	"github.com/perfslo/perfslo/internal/procgroup"
 )
 
 // Plan says what to run and how often.
@@ -272,7 +274,7 @@ func runOnce(ctx context.Context, p Plan, side string, round int, pkg Package) (
 	cmd := exec.CommandContext(ctx, pkg.Binary, args...)
 	cmd.Dir = pkg.Dir
 	cmd.Env = env
-	ownProcessGroup(cmd)
+	procgroup.Own(cmd)
 	cmd.WaitDelay = time.Second
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -285,7 +287,7 @@ func runOnce(ctx context.Context, p Plan, side string, round int, pkg Package) (
 	waitErr, timedOut := waitWatched(cmd, p.Timeout)
 	wall := time.Since(t0)
 	after, ok2 := readCPUTimes()
-	killGroup(cmd)
+	procgroup.Kill(cmd)
 	if err := ctx.Err(); err != nil {
 		return nil, nil, LoadSample{}, err
 	}

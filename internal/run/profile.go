@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"golang.org/x/perf/benchfmt"
+
+	"github.com/perfslo/perfslo/internal/procgroup"
 )
 
 // Profiling rounds are separate processes from the timing rounds: a CPU
@@ -263,7 +265,7 @@ func (p *profiler) run(ctx context.Context, what string, extra []string) (*bench
 	cmd := exec.CommandContext(ctx, p.pkg.Binary, args...)
 	cmd.Dir = p.pkg.Dir
 	cmd.Env = env
-	ownProcessGroup(cmd)
+	procgroup.Own(cmd)
 	cmd.WaitDelay = time.Second
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -273,7 +275,7 @@ func (p *profiler) run(ctx context.Context, what string, extra []string) (*bench
 		return nil, fmt.Errorf("run: starting test binary for %s: %w", p.pkg.ImportPath, err)
 	}
 	waitErr, timedOut := waitWatched(cmd, p.opts.Timeout)
-	killGroup(cmd)
+	procgroup.Kill(cmd)
 	p.elapsed += time.Since(t0)
 	if err := ctx.Err(); err != nil {
 		return nil, err
