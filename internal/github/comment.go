@@ -107,14 +107,16 @@ func (c *Client) UpsertComment(ctx context.Context, pr int, marker, body string)
 			}
 			return cm, false, nil
 		}
-		// A 5xx on create may hide a comment that was made: look again
-		// before creating, rather than let the transport repeat the POST.
+		// A 5xx or a timeout on create may hide a comment that was made:
+		// look again before creating, rather than repeat the POST blindly.
 		cm, _, err := c.gh.Issues.CreateComment(withoutRetry5xx(ctx), c.owner, c.repo, pr, &gh.IssueComment{Body: &body})
 		if err == nil {
 			return cm, true, nil
 		}
 		var er *gh.ErrorResponse
-		if !errors.As(err, &er) || er.Response == nil || er.Response.StatusCode < 500 || attempt >= c.retry.Attempts {
+		var slow *TimeoutError
+		lost := errors.As(err, &slow) || (errors.As(err, &er) && er.Response != nil && er.Response.StatusCode >= 500)
+		if !lost || attempt >= c.retry.Attempts {
 			return nil, false, c.explain(err, what, permComment, c.retry.Now())
 		}
 		if err := c.retry.Sleep(ctx, c.retry.backoff(attempt)); err != nil {
