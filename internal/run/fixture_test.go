@@ -145,6 +145,33 @@ func itoa(n int) string {
 	return s
 }
 `,
+	"chatty/chatty_test.go": `package chatty
+
+import (
+	"fmt"
+	"os"
+	"testing"
+)
+
+// BenchmarkChatty prints about 2 MiB to each of stdout and stderr, as a
+// benchmark with a debugging print in it does.
+func BenchmarkChatty(b *testing.B) {
+	if b.N == 1 {
+		for i := 0; i < 50000; i++ {
+			fmt.Println("chatter on stdout, line", i)
+			fmt.Fprintln(os.Stderr, "chatter on stderr, line", i)
+		}
+	}
+	for i := 0; i < b.N; i++ {
+	}
+}
+
+// BenchmarkQuiet runs after it and reports as usual.
+func BenchmarkQuiet(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+	}
+}
+`,
 	"notests/notests.go": "package notests\n",
 	"broken/broken.go":   "package broken\n",
 	"broken/broken_test.go": `package broken
@@ -191,7 +218,7 @@ func builtFixture(t *testing.T) (string, map[string]Package) {
 			return
 		}
 		pkgs, err := Build(context.Background(), dir,
-			[]string{"./fast", "./fails", "./panics", "./slow", "./notests", "./envdump"}, filepath.Join(dir, "bin"))
+			[]string{"./fast", "./fails", "./panics", "./slow", "./notests", "./envdump", "./chatty"}, filepath.Join(dir, "bin"))
 		if err != nil {
 			fixture.err = err
 			return

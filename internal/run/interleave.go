@@ -276,8 +276,8 @@ func runOnce(ctx context.Context, p Plan, side string, round int, pkg Package) (
 	cmd.Env = env
 	procgroup.Own(cmd)
 	cmd.WaitDelay = time.Second
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	stdout, stderr := newOutputBuffers()
+	cmd.Stdout, cmd.Stderr = stdout, stderr
 
 	before, ok := readCPUTimes()
 	t0 := time.Now()
@@ -304,6 +304,7 @@ func runOnce(ctx context.Context, p Plan, side string, round int, pkg Package) (
 		waitErr: waitErr, timedOut: timedOut, timeout: p.Timeout,
 		fileName: fmt.Sprintf("%s round %d %s", side, round, pkg.ImportPath),
 	})
+	failures = append(failures, cutFailures(side, pkg.ImportPath, stdout, stderr)...)
 	return records, failures, load, nil
 }
 

@@ -1,7 +1,6 @@
 package run
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -267,8 +266,8 @@ func (p *profiler) run(ctx context.Context, what string, extra []string) (*bench
 	cmd.Env = env
 	procgroup.Own(cmd)
 	cmd.WaitDelay = time.Second
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	stdout, stderr := newOutputBuffers()
+	cmd.Stdout, cmd.Stderr = stdout, stderr
 
 	t0 := time.Now()
 	if err := cmd.Start(); err != nil {
@@ -301,6 +300,9 @@ func (p *profiler) run(ctx context.Context, what string, extra []string) (*bench
 		}
 	}
 	if found == nil {
+		if cut := cutFailures("profile", p.pkg.ImportPath, stdout, stderr); len(cut) > 0 {
+			return nil, fmt.Errorf("run: %s profile of %s in %s: no result line in what was kept of its output: %s", what, p.bench, p.pkg.ImportPath, cut[0].Output)
+		}
 		return nil, fmt.Errorf("run: %s profile of %s in %s: %w\n%s", what, p.bench, p.pkg.ImportPath, ErrNoBenchmark, tail(stdout.String(), maxFailureOutput))
 	}
 	return found, nil
