@@ -112,7 +112,7 @@ func (c *Client) Publish(ctx context.Context, opt Options) (*Result, error) {
 			notes, unplaced := Annotations(r, loc.Locate)
 			if len(unplaced) > 0 {
 				res.Warnings = append(res.Warnings, fmt.Sprintf("no annotation for %d row(s) without a source location (%s): run perfslo comment in a checkout, or let the gate record Row.source",
-					len(unplaced), strings.Join(firstN(unplaced, 3), ", ")))
+					len(unplaced), LogSafe(strings.Join(firstN(unplaced, 3), ", "))))
 			}
 			summary := gate.RenderMarkdown(r, gate.MarkdownOptions{MaxLen: checkSummaryMax})
 			cr, err := c.PublishCheckRun(ctx, CheckRun{

@@ -59,7 +59,12 @@ func Run(ctx context.Context, cfg RunConfig, stdout, stderr io.Writer) error {
 	if cfg.Getenv == nil {
 		secrets = append(secrets, redact.EnvSecrets(os.Environ())...)
 	}
-	err := run(ctx, cfg, getenv, secrets, stdout, stderr)
+	// Nothing this prints may be read as a workflow command: the report is
+	// a pull request's text.
+	out, errOut := &commandSafe{w: stdout}, &commandSafe{w: stderr}
+	err := run(ctx, cfg, getenv, secrets, out, errOut)
+	out.Close()
+	errOut.Close()
 	return redact.Error(err, secrets...)
 }
 
