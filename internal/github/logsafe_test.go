@@ -56,9 +56,9 @@ func TestNoWorkflowCommandInjection(t *testing.T) {
 
 func TestEscapes(t *testing.T) {
 	for in, want := range map[string]string{
-		"50% of\r\nrows": "50%25 of%0D%0Arows",
+		"50% of\r\nrows":            "50%25 of%0D%0Arows",
 		"a::b ##[x] \x1b[31m\u2028": "a:%3Ab #%23[x] %1B[31m%u2028",
-		"BenchmarkX/n=1-8\ttab":    "BenchmarkX/n=1-8\ttab",
+		"BenchmarkX/n=1-8\ttab":     "BenchmarkX/n=1-8\ttab",
 	} {
 		if got := LogSafe(in); got != want {
 			t.Errorf("LogSafe(%q) = %q, want %q", in, got, want)
