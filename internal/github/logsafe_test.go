@@ -27,7 +27,9 @@ func TestNoWorkflowCommandInjection(t *testing.T) {
 	const inject = "\n::error file=go.mod,line=1::forged by the pull request\n  ::add-mask::x\n##[warning]old form"
 	r := failingReport(0)
 	// Rows without a source location are named in a warning on stderr.
-	r.Results = append(r.Results, gate.Row{Benchmark: "BenchmarkEvil" + inject, Package: "example.com/demo/sum", Unit: "sec/op",
+	// A name cannot hold a line break (ParseReport refuses it, see
+	// TestStrictReport), but the old command form works mid-line.
+	r.Results = append(r.Results, gate.Row{Benchmark: "BenchmarkEvil/##[error]forged ::error::x", Package: "example.com/demo/sum", Unit: "sec/op",
 		Verdict: gate.Regression, Significant: true, Base: &gate.Stat{Center: 1, Low: 1, High: 1, N: 10}, Head: &gate.Stat{Center: 2, Low: 2, High: 2, N: 10}})
 	r.Failures = append(r.Failures, gate.Failure{Package: "example.com/demo/sum", Benchmark: "BenchmarkCrash", Kind: "panic", Side: "head",
 		Output: "panic: boom" + inject + "\n\t::stop-commands::abc"})
@@ -37,7 +39,7 @@ func TestNoWorkflowCommandInjection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(stderr, "BenchmarkEvil%0A:%3Aerror file=go.mod") {
+	if !strings.Contains(stderr, "BenchmarkEvil/#%23[error]forged :%3Aerror:%3Ax") {
 		t.Errorf("the warning does not name the row, escaped:\n%s", stderr)
 	}
 	md, _, err := h.run(RunConfig{ReportPath: h.writeReport(r), MarkdownOnly: true})

@@ -25,27 +25,14 @@ const (
 
 // LoadReport reads a JSON report written by `perfslo gate --json`. In a
 // workflow_run job the report comes from a pull request's artifact: it is
-// read with a size cap (MaxReportSize), parsed strictly and every string in
-// it is escaped when rendered.
+// read with a size cap (MaxReportSize) and parsed strictly (ParseReport),
+// and every string in it is escaped when rendered.
 func LoadReport(path string) (*gate.Report, error) {
 	data, err := bounded.ReadFile(path, MaxReportSize)
 	if err != nil {
 		return nil, err
 	}
-	var r gate.Report
-	if err := json.Unmarshal(data, &r); err != nil {
-		return nil, fmt.Errorf("%s%s", path, jsonErrorAt(data, err))
-	}
-	if r.Schema == 0 {
-		return nil, fmt.Errorf("%s: not a perfslo report (no \"schema\" field); write one with perfslo gate --json", path)
-	}
-	if r.Schema > gate.SchemaVersion {
-		return nil, fmt.Errorf("%s: report schema %d is newer than this perfslo understands (%d): use the perfslo that wrote it", path, r.Schema, gate.SchemaVersion)
-	}
-	if r.Verdict != gate.Pass && r.Verdict != gate.Fail {
-		return nil, fmt.Errorf("%s: verdict %q: want \"pass\" or \"fail\"", path, r.Verdict)
-	}
-	return &r, nil
+	return ParseReport(path, data)
 }
 
 // jsonErrorAt is ":LINE:COL: error", or ": error" when the error has no place.
