@@ -150,18 +150,17 @@ func (p *exprParser) primary(t *testing.T) any {
 			t.Fatalf("expression %q: number %q: %v", p.expr, tok, err)
 		}
 		return f
-	case strings.HasSuffix(tok, "()"):
-		switch tok {
-		case "always()":
-			return true
-		case "success()":
-			return p.c.status == "success"
-		case "failure()":
-			return p.c.status == "failure"
-		case "cancelled()":
-			return false
+	case p.peek() == "(" && isIdent(tok):
+		p.next()
+		var args []any
+		for p.peek() != ")" {
+			if len(args) > 0 && p.next() != "," {
+				t.Fatalf("expression %q: want , between the arguments of %s", p.expr, tok)
+			}
+			args = append(args, p.or(t))
 		}
-		t.Fatalf("expression %q: the harness does not emulate %s", p.expr, tok)
+		p.next()
+		return p.call(t, tok, args)
 	case tok != "":
 		parts := strings.Split(tok, ".")
 		cur, known := p.c.values[parts[0]]
@@ -181,7 +180,37 @@ func (p *exprParser) primary(t *testing.T) any {
 	return nil
 }
 
-var exprToken = regexp.MustCompile(`\s*('(?:[^']|'')*'|==|!=|&&|\|\||!|\(|\)|[A-Za-z_][A-Za-z0-9_.-]*\(\)|[A-Za-z_][A-Za-z0-9_.-]*|-?[0-9][0-9.]*)`)
+var exprToken = regexp.MustCompile(`\s*('(?:[^']|'')*'|==|!=|&&|\|\||!|\(|\)|,|[A-Za-z_][A-Za-z0-9_.-]*|-?[0-9][0-9.]*)`)
+
+func isIdent(s string) bool {
+	return s != "" && (unicode.IsLetter(rune(s[0])) || s[0] == '_') && !strings.Contains(s, ".")
+}
+
+// call evaluates the functions the shipped workflows use.
+func (p *exprParser) call(t *testing.T, name string, args []any) any {
+	t.Helper()
+	switch name {
+	case "always":
+		return true
+	case "success":
+		return p.c.status == "success"
+	case "failure":
+		return p.c.status == "failure"
+	case "cancelled":
+		return false
+	case "format":
+		if len(args) == 0 {
+			t.Fatalf("expression %q: format() needs a format string", p.expr)
+		}
+		out := exprString(args[0])
+		for i, a := range args[1:] {
+			out = strings.ReplaceAll(out, "{"+strconv.Itoa(i)+"}", exprString(a))
+		}
+		return out
+	}
+	t.Fatalf("expression %q: the harness does not emulate %s()", p.expr, name)
+	return nil
+}
 
 func tokenize(t *testing.T, expr string) []string {
 	t.Helper()
@@ -246,13 +275,15 @@ func TestExpressions(t *testing.T) {
 	for expr, want := range map[string]string{
 		"github.base_ref":     "main",
 		"github.event.number": "7",
-		"github.event.workflow_run.event == 'pull_request'":    "true",
-		"github.event_name != 'push' && github.base_ref":       "main",
-		"!(github.event.missing || false)":                     "true",
-		"github.event.missing":                                 "",
-		"'it''s'":                                              "it's",
-		"always() && github.event_name == 'workflow_run'":      "false",
-		"github.event_name == 'pull_request' || 'unreachable'": "true",
+		"github.event.workflow_run.event == 'pull_request'":                    "true",
+		"github.event_name != 'push' && github.base_ref":                       "main",
+		"!(github.event.missing || false)":                                     "true",
+		"github.event.missing":                                                 "",
+		"'it''s'":                                                              "it's",
+		"always() && github.event_name == 'workflow_run'":                      "false",
+		"github.event_name == 'pull_request' || 'unreachable'":                 "true",
+		"github.base_ref != '' && format('-{0}{1}', github.base_ref, 2) || ''": "-main2",
+		"github.event.missing != '' && format('-{0}', 'x') || ''":              "",
 	} {
 		if got := exprString(c.eval(t, expr)); got != want {
 			t.Errorf("%s = %q, want %q", expr, got, want)

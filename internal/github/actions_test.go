@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/goccy/go-yaml"
 )
 
 // actionsRunner runs a workflow file's jobs the way a GitHub-hosted runner
@@ -62,6 +64,7 @@ type jobRun struct {
 type stepRun struct {
 	name, outcome string
 	output        string
+	outputs       map[string]string
 }
 
 func (j *jobRun) step(t *testing.T, name string) stepRun {
@@ -108,7 +111,12 @@ func newActionsRunner(t *testing.T, origin, perfslo, token, apiURL string) *acti
 // with the jobs by name.
 func (a *actionsRunner) run(file string, ev ghEvent) (int64, map[string]*jobRun) {
 	a.t.Helper()
-	wf := loadWorkflow(a.t, file)
+	return a.runWorkflow(file, loadWorkflow(a.t, file), ev)
+}
+
+// runWorkflow runs the workflow wf, named file in messages.
+func (a *actionsRunner) runWorkflow(file string, wf map[string]any, ev ghEvent) (int64, map[string]*jobRun) {
+	a.t.Helper()
 	a.nextRun++
 	runID := a.nextRun
 	jobs, _ := wf["jobs"].(map[string]any)
@@ -119,12 +127,12 @@ func (a *actionsRunner) run(file string, ev ghEvent) (int64, map[string]*jobRun)
 	sort.Strings(names)
 	out := map[string]*jobRun{}
 	for _, n := range names {
-		out[n] = a.runJob(file, n, jobs[n].(map[string]any), ev, runID)
+		out[n] = a.runJob(file, fmt.Sprint(wf["name"]), n, jobs[n].(map[string]any), ev, runID)
 	}
 	return runID, out
 }
 
-func (a *actionsRunner) runJob(file, name string, spec map[string]any, ev ghEvent, runID int64) *jobRun {
+func (a *actionsRunner) runJob(file, workflow, name string, spec map[string]any, ev ghEvent, runID int64) *jobRun {
 	t := a.t
 	t.Helper()
 	for k := range spec {
@@ -170,7 +178,7 @@ func (a *actionsRunner) runJob(file, name string, spec map[string]any, ev ghEven
 		"GITHUB_EVENT_PATH="+evPath, "GITHUB_REPOSITORY="+fmt.Sprint(repo["full_name"]), "GITHUB_SHA="+ev.sha,
 		"GITHUB_REF="+ev.ref, "GITHUB_BASE_REF="+ev.baseRef, "GITHUB_HEAD_REF="+ev.headRef,
 		"GITHUB_API_URL="+a.apiURL, "GITHUB_SERVER_URL=https://github.test", "GITHUB_RUN_ID="+strconv.FormatInt(runID, 10),
-		"GITHUB_WORKFLOW="+fmt.Sprint(loadWorkflow(t, file)["name"]), "GITHUB_JOB="+name,
+		"GITHUB_WORKFLOW="+workflow, "GITHUB_JOB="+name,
 		"RUNNER_TEMP="+temp, "RUNNER_OS=Linux", "GOBIN="+gobin)
 	j := &job{a: a, file: file, ev: ev, runID: runID, ctx: ctx, env: env, jobEnv: ctx.envMap(t, spec["env"]),
 		workspace: workspace, temp: temp, gobin: gobin}
@@ -194,7 +202,6 @@ func (a *actionsRunner) runJob(file, name string, spec map[string]any, ev ghEven
 type stepResult struct {
 	stepRun
 	summary string
-	outputs map[string]string
 	path    []string
 	env     []string
 }
@@ -236,7 +243,9 @@ func (j *job) runStep(i int, step map[string]any) stepResult {
 	}
 	var err error
 	var output string
-	if uses, ok := step["uses"].(string); ok {
+	if uses, ok := step["uses"].(string); ok && strings.HasPrefix(uses, "perfslo/perfslo@") {
+		output, err = j.composite(uses, ctx.envMap(t, step["with"]), &res)
+	} else if ok {
 		output, err = j.uses(uses, ctx.envMap(t, step["with"]), &res)
 	} else {
 		output, err = j.runScript(step, ctx.envMap(t, step["env"]), &res)
@@ -248,7 +257,11 @@ func (j *job) runStep(i int, step map[string]any) stepResult {
 		t.Logf("%s: step %q failed: %v\n%s", file, name, err, output)
 	}
 	if id, ok := step["id"].(string); ok {
-		ctx.values["steps"].(map[string]any)[id] = map[string]any{"outputs": res.outputs, "outcome": res.outcome}
+		outputs := map[string]any{}
+		for k, v := range res.outputs {
+			outputs[k] = v
+		}
+		ctx.values["steps"].(map[string]any)[id] = map[string]any{"outputs": outputs, "outcome": res.outcome}
 	}
 	return res
 }
@@ -356,7 +369,10 @@ func (j *job) uses(uses string, with map[string]string, res *stepResult) (string
 		res.path = append(res.path, j.gobin)
 		return "using the local go", nil
 	case "actions/upload-artifact":
-		src := filepath.Join(workspace, strings.TrimSuffix(with["path"], "/"))
+		src := strings.TrimSuffix(with["path"], "/")
+		if !filepath.IsAbs(src) {
+			src = filepath.Join(workspace, src)
+		}
 		if _, err := os.Stat(src); err != nil {
 			if with["if-no-files-found"] == "error" {
 				return "", fmt.Errorf("no files at %s", with["path"])
@@ -392,6 +408,87 @@ func (j *job) uses(uses string, with map[string]string, res *stepResult) (string
 		return "downloaded " + with["name"], nil
 	}
 	return "", nil
+}
+
+// composite runs perfslo's own action.yml (perfslo/perfslo@REF) as the
+// runner runs a composite action: its inputs from with: or their defaults,
+// its steps in order under the job's status, its outputs from its steps'.
+func (j *job) composite(uses string, with map[string]string, res *stepResult) (string, error) {
+	t, ctx := j.a.t, j.ctx
+	t.Helper()
+	path := filepath.Join("..", "..", "action.yml")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var action map[string]any
+	if err := yaml.Unmarshal(data, &action); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	runs := action["runs"].(map[string]any)
+	if runs["using"] != "composite" {
+		t.Fatalf("%s: runs.using = %v, the harness emulates composite actions", path, runs["using"])
+	}
+	declared, _ := action["inputs"].(map[string]any)
+	for k := range with {
+		if _, ok := declared[k]; !ok {
+			return "", fmt.Errorf("%s: unexpected input %q", uses, k)
+		}
+	}
+	inputs := map[string]any{}
+	for k, v := range declared {
+		def, _ := v.(map[string]any)["default"]
+		inputs[k] = ctx.interpolate(t, exprString(def))
+		if w, ok := with[k]; ok {
+			inputs[k] = w
+		}
+	}
+	// The action's own contexts; the caller's come back afterwards.
+	gh := ctx.values["github"].(map[string]any)
+	saved := map[string]any{"inputs": ctx.values["inputs"], "steps": ctx.values["steps"], "ref": gh["action_ref"], "path": gh["action_path"]}
+	defer func() {
+		ctx.values["inputs"], ctx.values["steps"] = saved["inputs"], saved["steps"]
+		gh["action_ref"], gh["action_path"] = saved["ref"], saved["path"]
+	}()
+	root, _ := filepath.Abs(filepath.Join("..", ".."))
+	_, ref, _ := strings.Cut(uses, "@")
+	ctx.values["inputs"], ctx.values["steps"] = inputs, map[string]any{}
+	gh["action_ref"], gh["action_path"] = ref, root
+
+	var log strings.Builder
+	failed := false
+	steps, _ := runs["steps"].([]any)
+	for i, s := range steps {
+		step := s.(map[string]any)
+		if _, isRun := step["run"]; isRun && step["shell"] == nil {
+			t.Fatalf("%s: step %d has no shell: a composite action's run steps must say it", path, i+1)
+		}
+		sr := j.runStep(i, step)
+		fmt.Fprintf(&log, "[%s: %s]\n%s", sr.name, sr.outcome, sr.output)
+		if sr.output != "" && !strings.HasSuffix(sr.output, "\n") {
+			log.WriteString("\n")
+		}
+		res.summary += sr.summary
+		res.path = append(res.path, sr.path...)
+		res.env = append(res.env, sr.env...)
+		for _, p := range sr.path {
+			j.env = prependPath(j.env, p)
+		}
+		j.env = append(j.env, sr.env...)
+		if sr.outcome == "failure" {
+			failed = true
+			ctx.status = "failure"
+		}
+	}
+	res.outputs = map[string]string{}
+	outputs, _ := action["outputs"].(map[string]any)
+	for k, v := range outputs {
+		res.outputs[k] = ctx.interpolate(t, exprString(v.(map[string]any)["value"]))
+	}
+	if failed {
+		return log.String(), fmt.Errorf("a step of %s failed", uses)
+	}
+	return log.String(), nil
 }
 
 func contains(list []string, s string) bool {

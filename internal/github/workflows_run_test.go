@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/goccy/go-yaml"
+
 	"github.com/perfslo/perfslo/gate"
 )
 
@@ -290,5 +292,105 @@ func editFile(t *testing.T, path, old, new string) {
 	}
 	if err := os.WriteFile(path, []byte(strings.Replace(string(data), old, new, 1)), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// readmeWorkflow is the workflow the README shows under heading: what users
+// copy is what is tested.
+func readmeWorkflow(t *testing.T, heading string) map[string]any {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(data), heading+"\n")
+	if !ok {
+		t.Fatalf("README.md has no heading %q", heading)
+	}
+	_, block, ok := strings.Cut(rest, "```yaml\n")
+	block, _, ok2 := strings.Cut(block, "```")
+	if !ok || !ok2 {
+		t.Fatalf("README.md: no yaml block under %q", heading)
+	}
+	var wf map[string]any
+	if err := yaml.Unmarshal([]byte(block), &wf); err != nil {
+		t.Fatalf("README.md, the workflow under %q: %v", heading, err)
+	}
+	return wf
+}
+
+// TestCompositeActionRun runs the README's one-job workflow, which uses
+// perfslo's composite action (action.yml), on a pull request from the
+// repository itself: the action gates, uploads and posts in one job.
+func TestCompositeActionRun(t *testing.T) {
+	if _, err := exec.LookPath("jq"); err != nil {
+		t.Skip("action.yml reads the verdict with jq, which GitHub's runners have and this machine has not")
+	}
+	wf := readmeWorkflow(t, "### Without forks: the composite action")
+	perfslo := buildPerfslo(t)
+	work, origin := examplesOrigin(t)
+	payload := pullRequestOpened(t)
+	repo := payload["repository"].(map[string]any)["full_name"].(string)
+	fake := newFakeGitHub(t, repo, testToken)
+	runner := newActionsRunner(t, origin, perfslo, testToken, fake.URL())
+	const pr = 9
+
+	push := func(head string) (int64, *jobRun) {
+		t.Helper()
+		ev := deepCopy(t, payload).(map[string]any)
+		ev["number"] = pr
+		p := ev["pull_request"].(map[string]any)
+		p["number"] = pr
+		p["head"].(map[string]any)["sha"] = head
+		p["head"].(map[string]any)["repo"].(map[string]any)["full_name"] = repo // not a fork
+		p["base"].(map[string]any)["ref"] = "main"
+		fake.pulls[pr] = head
+		id, jobs := runner.runWorkflow("README.md (composite action)", wf, ghEvent{name: "pull_request", payload: ev, sha: head,
+			ref: fmt.Sprintf("refs/pull/%d/merge", pr), baseRef: "main", headRef: "faster-sum"})
+		job := jobs["gate"]
+		if job == nil {
+			t.Fatalf("the README's workflow has no job gate")
+		}
+		return id, job
+	}
+
+	gitOK(t, work, "checkout", "-q", "-b", "faster-sum")
+	editFile(t, filepath.Join(work, "sum", "sum.go"), "\tf, err := os.Open(path)", "\tp := path\n\tlastOpened = &p\n\tf, err := os.Open(path)")
+	editFile(t, filepath.Join(work, "sum", "sum.go"), "// File returns the sum", "var lastOpened *string\n\n// File returns the sum")
+	id, job := push(pushCommit(t, work, "sum: remember the last file opened"))
+	action := job.step(t, "perfslo/perfslo@v1")
+	if r := artifactReport(t, runner, id); r.Verdict != gate.Fail {
+		t.Errorf("regression: the uploaded report says %s", r.Verdict)
+	}
+	if job.outcome != "failure" || action.outcome != "failure" || action.outputs["verdict"] != "fail" {
+		t.Errorf("regression: job %s, action step %s, verdict output %q; want failure, failure, fail\n%s", job.outcome, action.outcome, action.outputs["verdict"], action.output)
+	}
+	for _, want := range []string{"[Upload the report and profiles: success]", "[Comment on the pull request: success]", "[Write the job summary: skipped]", "[Apply fail-on: failure]"} {
+		if !strings.Contains(action.output, want) {
+			t.Errorf("the action's steps did not run as expected: no %q in\n%s", want, action.output)
+		}
+	}
+	if bodies := fake.commentBodies(pr); len(bodies) != 1 || !strings.Contains(bodies[0], "❌ **Fail**") {
+		t.Errorf("regression: comments %.400q", bodies)
+	}
+	if runs := fake.runs(); len(runs) != 1 || runs[0].Body["conclusion"] != "failure" {
+		t.Errorf("regression: check runs %v", checkRunSummary(runs))
+	}
+
+	gitOK(t, work, "checkout", "-q", "main", "--", "sum/sum.go")
+	editFile(t, filepath.Join(work, "README.md"), "\n", "\n\nThe examples are the fixture of perfslo's own tests.\n")
+	id, job = push(pushCommit(t, work, "sum: keep it as it was; README note"))
+	action = job.step(t, "perfslo/perfslo@v1")
+	if r := artifactReport(t, runner, id); r.Verdict != gate.Pass {
+		t.Errorf("clean change: the uploaded report says %s", r.Verdict)
+	}
+	if job.outcome != "success" || action.outputs["verdict"] != "pass" {
+		t.Errorf("clean change: job %s, verdict output %q; want success, pass\n%s", job.outcome, action.outputs["verdict"], action.output)
+	}
+	if bodies := fake.commentBodies(pr); len(bodies) != 1 || !strings.Contains(bodies[0], "✅ **Pass**") {
+		t.Errorf("clean change: want the one comment edited to pass: %.400q", bodies)
+	}
+	if runs := fake.runs(); len(runs) != 2 || runs[1].Body["conclusion"] != "success" {
+		t.Errorf("clean change: check runs %v", checkRunSummary(runs))
 	}
 }
