@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -330,7 +331,7 @@ func (j *job) uses(uses string, with map[string]string, res *stepResult) (string
 		t.Fatalf("the harness does not emulate %s", uses)
 	}
 	for k := range with {
-		if !contains(keys, k) {
+		if !slices.Contains(keys, k) {
 			t.Fatalf("%s: the harness does not emulate with.%s", uses, k)
 		}
 	}
@@ -489,15 +490,6 @@ func (j *job) composite(uses string, with map[string]string, res *stepResult) (s
 		return log.String(), fmt.Errorf("a step of %s failed", uses)
 	}
 	return log.String(), nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func envValue(env []string, key string) string {
