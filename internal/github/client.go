@@ -9,6 +9,8 @@ import (
 	"time"
 
 	gh "github.com/google/go-github/v62/github"
+
+	"github.com/perfslo/perfslo/internal/redact"
 )
 
 // publicAPI is the API root of github.com; any other GITHUB_API_URL is a
@@ -27,6 +29,11 @@ type Config struct {
 	HTTPClient *http.Client
 	// Retry shapes the waits; zero fields take defaults.
 	Retry RetryPolicy
+	// Author is the login the token writes comments as. Empty asks GitHub
+	// (GET /user); a token that cannot ask, an installation token such as
+	// GITHUB_TOKEN, is taken as ActionsBot. A GitHub App's installation
+	// token must set it ("my-app[bot]"), or its old comment is not found.
+	Author string
 }
 
 // Client is a go-github client for one repository, with retries and errors
@@ -36,6 +43,7 @@ type Client struct {
 	owner, repo string
 	token       string
 	retry       RetryPolicy
+	author      string // learned once, by Author
 }
 
 // NewClient returns a client for cfg.Repository.
@@ -66,32 +74,16 @@ func NewClient(cfg Config) (*Client, error) {
 			return nil, fmt.Errorf("GITHUB_API_URL %q: %v", cfg.APIURL, err)
 		}
 	}
-	return &Client{gh: c, owner: owner, repo: repo, token: cfg.Token, retry: policy}, nil
+	return &Client{gh: c, owner: owner, repo: repo, token: cfg.Token, retry: policy, author: cfg.Author}, nil
 }
 
-// scrub removes the token from err's text. go-github never puts the token in
-// a URL or message, but an error may quote a server's reply or a proxy's, and
-// the token must not reach a log through either.
+// scrub removes the token, and every other credential redact knows the
+// shape of, from err's text. go-github never puts the token in a URL or
+// message, but an error may quote a server's reply or a proxy's, and the
+// token must not reach a log through either.
 func (c *Client) scrub(err error) error {
-	return scrubToken(err, c.token)
+	return redact.Error(err, c.token)
 }
-
-func scrubToken(err error, token string) error {
-	if err == nil || token == "" || !strings.Contains(err.Error(), token) {
-		return err
-	}
-	return &scrubbedError{msg: strings.ReplaceAll(err.Error(), token, "***"), err: err}
-}
-
-type scrubbedError struct {
-	msg string
-	err error
-}
-
-func (e *scrubbedError) Error() string { return e.msg }
-
-// Unwrap keeps errors.As working on the go-github error types.
-func (e *scrubbedError) Unwrap() error { return e.err }
 
 // sleep waits d or until ctx ends.
 func sleep(ctx context.Context, d time.Duration) error {

@@ -7,7 +7,8 @@
 //     say and where.
 //   - The comment is found again by a hidden marker, across every page of
 //     comments, and edited in place: a pull request never collects a second
-//     perfslo comment per gate, however often it is pushed.
+//     perfslo comment per gate, however often it is pushed. Only a comment
+//     the token's own identity wrote counts: anyone can type the marker.
 //   - Fork pull requests get a read-only token. Measuring happens on
 //     pull_request (read-only, untrusted code), posting on workflow_run
 //     (write token, no checkout). The pull request number then travels in an

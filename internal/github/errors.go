@@ -30,7 +30,11 @@ func (c *Client) explain(err error, what, perm string, now time.Time) error {
 	var rate *gh.RateLimitError
 	var abuse *gh.AbuseRateLimitError
 	var er *gh.ErrorResponse
+	var slow *TimeoutError
 	switch {
+	case errors.As(err, &slow):
+		return c.scrub(fmt.Errorf("could not %s: GitHub did not answer %s %s within %s (%d attempt(s)): check GITHUB_API_URL and the runner's network, or re-run the job",
+			what, slow.Method, slow.Path, slow.After, slow.Attempts))
 	case errors.As(err, &rate):
 		reset := rate.Rate.Reset.Time
 		return c.scrub(fmt.Errorf("could not %s: GitHub's API rate limit (%d requests/hour) is used up until %s (in %s), longer than the %s perfslo waits; re-run the job after the reset",

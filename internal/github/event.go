@@ -3,11 +3,12 @@ package github
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 
 	gh "github.com/google/go-github/v62/github"
+
+	"github.com/perfslo/perfslo/internal/bounded"
 )
 
 // Event is what perfslo needs from the workflow's triggering event.
@@ -30,7 +31,7 @@ type Event struct {
 // not empty, holds the pull request number for a workflow_run event whose
 // payload lists no pull request (always so for forks).
 func ReadEvent(path, name, prFile string) (*Event, error) {
-	data, err := os.ReadFile(path)
+	data, err := bounded.ReadFile(path, maxEventSize)
 	if err != nil {
 		return nil, fmt.Errorf("event payload: %v", err)
 	}
@@ -111,7 +112,7 @@ func guessEventName(data []byte) (string, error) {
 // from a possibly hostile pull request, so anything but a positive decimal
 // number is rejected.
 func ReadPRNumber(path string) (int, error) {
-	data, err := os.ReadFile(path)
+	data, err := bounded.ReadFile(path, maxPRNumberSize)
 	if err != nil {
 		return 0, fmt.Errorf("pull request number: %v", err)
 	}

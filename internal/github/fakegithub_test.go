@@ -35,6 +35,10 @@ type fakeGitHub struct {
 	faults        map[string][]fault
 	requests      []string // "METHOD /path?query"
 	perPageMax    int
+	// tokenUser is the login GET /user answers for the token: a personal
+	// access token's owner. Empty answers as GitHub does for an installation
+	// token (GITHUB_TOKEN): 403, and comments are github-actions[bot]'s.
+	tokenUser string
 }
 
 type fakeCheckRun struct {
@@ -67,6 +71,7 @@ var routes = []*route{
 	{method: "POST", template: "/repos/{owner}/{repo}/check-runs", handle: (*fakeGitHub).createCheckRun},
 	{method: "PATCH", template: "/repos/{owner}/{repo}/check-runs/{check_run_id}", handle: (*fakeGitHub).updateCheckRun},
 	{method: "GET", template: "/repos/{owner}/{repo}/pulls/{pull_number}", handle: (*fakeGitHub).getPull},
+	{method: "GET", template: "/user", handle: (*fakeGitHub).getUser},
 }
 
 func init() {
@@ -124,7 +129,7 @@ func (f *fakeGitHub) serve(w http.ResponseWriter, r *http.Request) {
 				params[n] = m[i]
 			}
 		}
-		if params["owner"] != f.owner || params["repo"] != f.repo {
+		if _, scoped := params["owner"]; scoped && (params["owner"] != f.owner || params["repo"] != f.repo) {
 			f.writeError(w, http.StatusNotFound, "Not Found", "https://docs.github.com/rest")
 			return
 		}
@@ -263,7 +268,11 @@ func (f *fakeGitHub) listComments(w http.ResponseWriter, r *http.Request, params
 func (f *fakeGitHub) createComment(w http.ResponseWriter, _ *http.Request, params map[string]string, body map[string]any) {
 	issue, _ := strconv.Atoi(params["issue_number"])
 	f.mu.Lock()
-	c := f.newComment(issue, body["body"].(string), "github-actions[bot]", "Bot")
+	login, typ := f.tokenUser, "User"
+	if login == "" {
+		login, typ = "github-actions[bot]", "Bot"
+	}
+	c := f.newComment(issue, body["body"].(string), login, typ)
 	f.comments[issue] = append(f.comments[issue], c)
 	f.mu.Unlock()
 	w.Header().Set("Location", c["url"].(string))
@@ -354,6 +363,33 @@ func (f *fakeGitHub) getPull(w http.ResponseWriter, _ *http.Request, params map[
 	pr["number"] = n
 	pr["head"].(map[string]any)["sha"] = sha
 	f.writeJSON(w, http.StatusOK, pr)
+}
+
+// getUser answers GET /user: the token's owner for a user token; for an
+// installation token, the 403 GitHub gives ("Resource not accessible by
+// integration").
+func (f *fakeGitHub) getUser(w http.ResponseWriter, _ *http.Request, _ map[string]string, _ map[string]any) {
+	f.mu.Lock()
+	login := f.tokenUser
+	f.mu.Unlock()
+	if login == "" {
+		f.writeError(w, http.StatusForbidden, "Resource not accessible by integration", "https://docs.github.com/rest/users/users#get-the-authenticated-user")
+		return
+	}
+	u := f.spec.example(f.t, "GET", "/user", "200").(map[string]any)
+	u["login"] = login
+	f.writeJSON(w, http.StatusOK, u)
+}
+
+// commentAuthors lists who wrote each comment of an issue, oldest first.
+func (f *fakeGitHub) commentAuthors(issue int) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, c := range f.comments[issue] {
+		out = append(out, c["user"].(map[string]any)["login"].(string))
+	}
+	return out
 }
 
 func (f *fakeGitHub) commentBodies(issue int) []string {

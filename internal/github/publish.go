@@ -92,6 +92,12 @@ func (c *Client) Publish(ctx context.Context, opt Options) (*Result, error) {
 			if err != nil {
 				errs = append(errs, err)
 			}
+			if created && c.author != "" && !strings.EqualFold(cm.GetUser().GetLogin(), c.author) {
+				// The next run looks for the author it expects and would
+				// not find this comment: say how to make it.
+				res.Warnings = append(res.Warnings, fmt.Sprintf("the comment was written by %s, not %s as expected: the next run will not find it to edit; set the comment author to %s",
+					cm.GetUser().GetLogin(), c.author, cm.GetUser().GetLogin()))
+			}
 			res.Comment, res.CommentCreated = cm, created
 		}
 	}
@@ -106,7 +112,7 @@ func (c *Client) Publish(ctx context.Context, opt Options) (*Result, error) {
 			notes, unplaced := Annotations(r, loc.Locate)
 			if len(unplaced) > 0 {
 				res.Warnings = append(res.Warnings, fmt.Sprintf("no annotation for %d row(s) without a source location (%s): run perfslo comment in a checkout, or let the gate record Row.source",
-					len(unplaced), strings.Join(firstN(unplaced, 3), ", ")))
+					len(unplaced), LogSafe(strings.Join(firstN(unplaced, 3), ", "))))
 			}
 			summary := gate.RenderMarkdown(r, gate.MarkdownOptions{MaxLen: checkSummaryMax})
 			cr, err := c.PublishCheckRun(ctx, CheckRun{

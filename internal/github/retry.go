@@ -3,6 +3,7 @@ package github
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"time"
@@ -27,7 +28,32 @@ type RetryPolicy struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Now is the clock primary rate-limit resets are measured against.
 	Now func() time.Time
+	// Timeout bounds one attempt, from sending the request to the end of
+	// the response's body (default 30s): a server that accepts and never
+	// answers must not hold the job. GET and HEAD are tried again after a
+	// timeout; others are not, since GitHub may have acted on them.
+	Timeout time.Duration
 }
+
+// defaultAttemptTimeout is far beyond GitHub's usual answer (well under a
+// second) and its own 10s limit for generating a response.
+const defaultAttemptTimeout = 30 * time.Second
+
+// TimeoutError says GitHub did not answer a request in time.
+type TimeoutError struct {
+	// Method and Path name the request ("GET /repos/o/r/issues/1/comments").
+	Method, Path string
+	// After is the per-attempt timeout; Attempts how many were made.
+	After    time.Duration
+	Attempts int
+}
+
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("no answer to %s %s within %s (%d attempt(s))", e.Method, e.Path, e.After, e.Attempts)
+}
+
+// Timeout marks the error as a timeout for net.Error-style checks.
+func (e *TimeoutError) Timeout() bool { return true }
 
 // secondaryDefaultWait is what GitHub asks for when a secondary rate limit
 // comes without Retry-After: "wait for at least one minute".
@@ -51,6 +77,9 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 	}
 	if p.Now == nil {
 		p.Now = time.Now
+	}
+	if p.Timeout <= 0 {
+		p.Timeout = defaultAttemptTimeout
 	}
 	return p
 }
@@ -94,10 +123,24 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 				r.Body = body
 			}
 		}
-		resp, err := t.base.RoundTrip(r)
+		actx, cancel := context.WithTimeout(ctx, t.policy.Timeout)
+		resp, err := t.base.RoundTrip(r.WithContext(actx))
 		if err != nil {
-			return nil, err
+			cancel()
+			if ctx.Err() != nil || !errors.Is(actx.Err(), context.DeadlineExceeded) {
+				return nil, err
+			}
+			if !idempotent(req.Method) || attempt >= t.policy.Attempts {
+				return nil, &TimeoutError{Method: req.Method, Path: req.URL.Path, After: t.policy.Timeout, Attempts: attempt}
+			}
+			if err := t.policy.Sleep(ctx, t.policy.backoff(attempt)); err != nil {
+				return nil, err
+			}
+			continue
 		}
+		// The deadline covers reading the body too: it ends when the
+		// caller closes it.
+		resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
 		wait, retry := t.classify(req, resp, attempt)
 		if !retry {
 			return resp, nil
@@ -108,6 +151,24 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 	}
+}
+
+// idempotent methods may be sent again after a timeout: repeating them
+// cannot do twice what GitHub may already have done once.
+func idempotent(method string) bool {
+	return method == http.MethodGet || method == http.MethodHead
+}
+
+// cancelOnClose ends an attempt's context when its response body is closed.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelOnClose) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
 }
 
 // classify says whether resp is worth another attempt, and after how long.

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+
+	"github.com/perfslo/perfslo/internal/redact"
 )
 
 // RunConfig is `perfslo comment`: where the report is, and the workflow's
@@ -30,6 +32,9 @@ type RunConfig struct {
 	MarkdownOnly bool
 	// NoComment and NoCheck skip one of the two.
 	NoComment, NoCheck bool
+	// Author is the login the token writes comments as (Config.Author);
+	// empty asks GitHub.
+	Author string
 
 	// Getenv reads the Actions environment (GITHUB_TOKEN, ...).
 	Getenv func(string) string
@@ -50,16 +55,27 @@ func Run(ctx context.Context, cfg RunConfig, stdout, stderr io.Writer) error {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	token := getenv("GITHUB_TOKEN")
-	err := run(ctx, cfg, getenv, stdout, stderr)
-	return scrubToken(err, token)
+	secrets := []string{getenv("GITHUB_TOKEN")}
+	if cfg.Getenv == nil {
+		secrets = append(secrets, redact.EnvSecrets(os.Environ())...)
+	}
+	// Nothing this prints may be read as a workflow command: the report is
+	// a pull request's text.
+	out, errOut := &commandSafe{w: stdout}, &commandSafe{w: stderr}
+	err := run(ctx, cfg, getenv, secrets, out, errOut)
+	out.Close()
+	errOut.Close()
+	return redact.Error(err, secrets...)
 }
 
-func run(ctx context.Context, cfg RunConfig, getenv func(string) string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, cfg RunConfig, getenv func(string) string, secrets []string, stdout, stderr io.Writer) error {
 	r, err := LoadReport(cfg.ReportPath)
 	if err != nil {
 		return err
 	}
+	// Everything posted or printed is rendered from the report: mask any
+	// credential in it once, here (a warning that quotes a server's error).
+	redact.Strings(r, secrets...)
 	if p := getenv("GITHUB_STEP_SUMMARY"); p != "" {
 		if err := AppendStepSummary(p, SummaryMarkdown(r, cfg.Name)); err != nil {
 			return err
@@ -97,6 +113,7 @@ func run(ctx context.Context, cfg RunConfig, getenv func(string) string, stdout,
 		Repository: getenv("GITHUB_REPOSITORY"),
 		HTTPClient: cfg.HTTPClient,
 		Retry:      cfg.Retry,
+		Author:     cfg.Author,
 	})
 	if err != nil {
 		return err
@@ -116,7 +133,7 @@ func run(ctx context.Context, cfg RunConfig, getenv func(string) string, stdout,
 	})
 	if res != nil {
 		for _, w := range res.Warnings {
-			fmt.Fprintln(stderr, "perfslo comment: warning:", w)
+			fmt.Fprintln(stderr, "perfslo comment: warning:", redact.String(w, secrets...))
 		}
 		if res.Comment != nil {
 			verb := "updated"

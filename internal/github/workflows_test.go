@@ -2,7 +2,9 @@ package github
 
 import (
 	"os"
+	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -141,6 +143,43 @@ func TestWorkflowsPinActionsByMajor(t *testing.T) {
 			_, ver, ok := strings.Cut(uses, "@")
 			if !ok || !strings.HasPrefix(ver, "v") || strings.Contains(ver, ".") {
 				t.Errorf("%s:%d: %s: pin actions to a major version (@vN)", f, i+1, strings.TrimSpace(uses))
+			}
+		}
+	}
+}
+
+// outputFlag finds a perfslo flag that writes a file or directory.
+var outputFlag = regexp.MustCompile(`--(?:json|markdown|profiles)[ =]"?([^"\s]+)`)
+
+// TestWorkflowOutputDirsExist: every path a step tells perfslo to write
+// into lies in a directory an earlier line of the job made (mkdir -p), or
+// in the runner's own directories. A clean pull request runs no profiling
+// step, so nothing else makes it.
+func TestWorkflowOutputDirsExist(t *testing.T) {
+	for _, name := range []string{"perfslo.yml", "perfslo-comment.yml"} {
+		wf := loadWorkflow(t, name)
+		made := map[string]bool{}
+		for _, s := range steps(wf) {
+			script, _ := s["run"].(string)
+			for _, line := range strings.Split(script, "\n") {
+				f := strings.Fields(line)
+				if len(f) >= 3 && f[0] == "mkdir" && f[1] == "-p" {
+					for _, d := range f[2:] {
+						made[strings.Trim(d, `"'/`)] = true
+					}
+				}
+				if !strings.Contains(line, "perfslo gate") && !strings.Contains(line, "--json") && !strings.Contains(line, "--markdown ") {
+					continue
+				}
+				for _, m := range outputFlag.FindAllStringSubmatch(line, -1) {
+					dir := path.Dir(m[1])
+					if m[1] == "-" || strings.HasPrefix(dir, "$RUNNER_TEMP") || dir == "." {
+						continue
+					}
+					if !made[dir] {
+						t.Errorf("%s, step %q: perfslo writes %s, but no earlier line makes %s/", name, s["name"], m[1], dir)
+					}
+				}
 			}
 		}
 	}

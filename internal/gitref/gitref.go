@@ -9,12 +9,16 @@
 package gitref
 
 import (
+	"time"
+
+	"github.com/perfslo/perfslo/internal/procgroup"
+	"github.com/perfslo/perfslo/internal/redact"
+
 	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"os/exec"
-	"regexp"
 	"strings"
 )
 
@@ -42,6 +46,10 @@ func (c Command) Output(ctx context.Context) (string, error) {
 	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	// On cancellation kill git's helpers too (git-remote-https, ssh): one
+	// left holding the output pipe would keep Wait from returning.
+	procgroup.Own(cmd)
+	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Run(); err != nil {
 		if ctx.Err() != nil {
 			return stdout.String(), ctx.Err()
@@ -97,11 +105,9 @@ func filteredEnv() []string {
 	return env
 }
 
-// userinfo matches credentials in a remote URL (https://x-access-token:T@host).
-var userinfo = regexp.MustCompile(`(://)[^/@\s]+@`)
 
 // ScrubURLs hides credentials git may echo from a remote's URL.
-func ScrubURLs(s string) string { return userinfo.ReplaceAllString(s, "${1}***@") }
+func ScrubURLs(s string) string { return redact.String(s) }
 
 // Root returns the top-level directory of the repository containing dir.
 func Root(ctx context.Context, dir string) (string, error) {

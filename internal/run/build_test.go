@@ -11,8 +11,8 @@ import (
 
 func TestBuild(t *testing.T) {
 	dir, pkgs := builtFixture(t)
-	if len(pkgs) != 4 {
-		t.Fatalf("got %d packages %v, want fast, fails, panics, slow (notests has no tests)", len(pkgs), pkgs)
+	if len(pkgs) != 6 {
+		t.Fatalf("got %d packages %v, want fast, fails, panics, slow, envdump, chatty (notests has no tests)", len(pkgs), pkgs)
 	}
 	if _, ok := pkgs["notests"]; ok {
 		t.Errorf("notests has no test files but was built")

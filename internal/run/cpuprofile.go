@@ -1,6 +1,8 @@
 package run
 
 import (
+	"github.com/perfslo/perfslo/internal/procgroup"
+
 	"bytes"
 	"context"
 	"errors"
@@ -43,7 +45,8 @@ func CPUProfiles(ctx context.Context, pkgs []Package, o CPUProfileOptions) ([]st
 		cmd := exec.CommandContext(ctx, pkg.Binary, "-test.run=^$", "-test.bench="+o.Bench,
 			"-test.benchtime="+o.Benchtime, "-test.count=1", "-test.cpuprofile="+path)
 		cmd.Dir = pkg.Dir
-		ownProcessGroup(cmd)
+		cmd.Env = BenchmarkEnv()
+		procgroup.Own(cmd)
 		cmd.WaitDelay = time.Second
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -51,7 +54,7 @@ func CPUProfiles(ctx context.Context, pkgs []Package, o CPUProfileOptions) ([]st
 			return nil, fmt.Errorf("run: starting test binary for %s: %w", pkg.ImportPath, err)
 		}
 		waitErr, timedOut := waitWatched(cmd, o.Timeout)
-		killGroup(cmd)
+		procgroup.Kill(cmd)
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}

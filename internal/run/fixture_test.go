@@ -119,6 +119,59 @@ func BenchmarkSleep(b *testing.B) {
 	time.Sleep(time.Hour)
 }
 `,
+	"envdump/envdump_test.go": `package envdump
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+// BenchmarkEnv writes the process's environment, one variable a line, to
+// $ENVDUMP.<pid>: what a pull request's benchmark could read.
+func BenchmarkEnv(b *testing.B) {
+	if f := os.Getenv("ENVDUMP"); f != "" {
+		os.WriteFile(f+"."+strings.TrimSpace(os.Getenv("ENVDUMP_TAG"))+"."+itoa(os.Getpid()), []byte(strings.Join(os.Environ(), "\n")), 0o644)
+	}
+	for i := 0; i < b.N; i++ {
+	}
+}
+
+func itoa(n int) string {
+	s := ""
+	for ; n > 0; n /= 10 {
+		s = string(rune('0'+n%10)) + s
+	}
+	return s
+}
+`,
+	"chatty/chatty_test.go": `package chatty
+
+import (
+	"fmt"
+	"os"
+	"testing"
+)
+
+// BenchmarkChatty prints about 2 MiB to each of stdout and stderr, as a
+// benchmark with a debugging print in it does.
+func BenchmarkChatty(b *testing.B) {
+	if b.N == 1 {
+		for i := 0; i < 50000; i++ {
+			fmt.Println("chatter on stdout, line", i)
+			fmt.Fprintln(os.Stderr, "chatter on stderr, line", i)
+		}
+	}
+	for i := 0; i < b.N; i++ {
+	}
+}
+
+// BenchmarkQuiet runs after it and reports as usual.
+func BenchmarkQuiet(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+	}
+}
+`,
 	"notests/notests.go": "package notests\n",
 	"broken/broken.go":   "package broken\n",
 	"broken/broken_test.go": `package broken
@@ -165,7 +218,7 @@ func builtFixture(t *testing.T) (string, map[string]Package) {
 			return
 		}
 		pkgs, err := Build(context.Background(), dir,
-			[]string{"./fast", "./fails", "./panics", "./slow", "./notests"}, filepath.Join(dir, "bin"))
+			[]string{"./fast", "./fails", "./panics", "./slow", "./notests", "./envdump", "./chatty"}, filepath.Join(dir, "bin"))
 		if err != nil {
 			fixture.err = err
 			return

@@ -6,13 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
 	"runtime"
 	"strconv"
 	"time"
 
 	"golang.org/x/perf/benchfmt"
+
+	"github.com/perfslo/perfslo/internal/procgroup"
 )
 
 // Plan says what to run and how often.
@@ -41,7 +42,8 @@ type Plan struct {
 	Timeout time.Duration
 	// Progress receives one line per process; nil is quiet.
 	Progress io.Writer
-	// Env is added to the environment of the benchmark processes.
+	// Env is added to the environment of the benchmark processes, which
+	// is otherwise perfslo's own without credentials (BenchmarkEnv).
 	Env []string
 	// Pin runs every benchmark process on one CPU (Linux, with two or
 	// more CPUs allowed): no migrations, and perfslo's own work elsewhere.
@@ -261,7 +263,7 @@ func runOnce(ctx context.Context, p Plan, side string, round int, pkg Package) (
 		args = append(args, "-test.benchtime", p.Benchtime)
 	}
 	procs := runtime.NumCPU()
-	env := append(os.Environ(), p.Env...)
+	env := BenchmarkEnv(p.Env...)
 	if p.CPU > 0 {
 		procs = p.CPU
 		args = append(args, "-test.cpu", strconv.Itoa(p.CPU))
@@ -272,10 +274,10 @@ func runOnce(ctx context.Context, p Plan, side string, round int, pkg Package) (
 	cmd := exec.CommandContext(ctx, pkg.Binary, args...)
 	cmd.Dir = pkg.Dir
 	cmd.Env = env
-	ownProcessGroup(cmd)
+	procgroup.Own(cmd)
 	cmd.WaitDelay = time.Second
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	stdout, stderr := newOutputBuffers()
+	cmd.Stdout, cmd.Stderr = stdout, stderr
 
 	before, ok := readCPUTimes()
 	t0 := time.Now()
@@ -285,7 +287,7 @@ func runOnce(ctx context.Context, p Plan, side string, round int, pkg Package) (
 	waitErr, timedOut := waitWatched(cmd, p.Timeout)
 	wall := time.Since(t0)
 	after, ok2 := readCPUTimes()
-	killGroup(cmd)
+	procgroup.Kill(cmd)
 	if err := ctx.Err(); err != nil {
 		return nil, nil, LoadSample{}, err
 	}
@@ -302,6 +304,7 @@ func runOnce(ctx context.Context, p Plan, side string, round int, pkg Package) (
 		waitErr: waitErr, timedOut: timedOut, timeout: p.Timeout,
 		fileName: fmt.Sprintf("%s round %d %s", side, round, pkg.ImportPath),
 	})
+	failures = append(failures, cutFailures(side, pkg.ImportPath, stdout, stderr)...)
 	return records, failures, load, nil
 }
 

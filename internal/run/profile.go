@@ -1,7 +1,6 @@
 package run
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +14,8 @@ import (
 
 	"github.com/perfslo/perfslo/budgets"
 	"golang.org/x/perf/benchfmt"
+
+	"github.com/perfslo/perfslo/internal/procgroup"
 )
 
 // Profiling rounds are separate processes from the timing rounds: a CPU
@@ -253,7 +254,7 @@ func (p *profiler) run(ctx context.Context, what string, extra []string) (*bench
 		"-test.count", "1", "-test.timeout", p.opts.Timeout.String()}
 	args = append(args, extra...)
 	procs := numCPU()
-	env := append(os.Environ(), p.opts.Env...)
+	env := BenchmarkEnv(p.opts.Env...)
 	if p.opts.CPU > 0 {
 		procs = p.opts.CPU
 		args = append(args, "-test.cpu", strconv.Itoa(p.opts.CPU))
@@ -262,17 +263,17 @@ func (p *profiler) run(ctx context.Context, what string, extra []string) (*bench
 	cmd := exec.CommandContext(ctx, p.pkg.Binary, args...)
 	cmd.Dir = p.pkg.Dir
 	cmd.Env = env
-	ownProcessGroup(cmd)
+	procgroup.Own(cmd)
 	cmd.WaitDelay = time.Second
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	stdout, stderr := newOutputBuffers()
+	cmd.Stdout, cmd.Stderr = stdout, stderr
 
 	t0 := time.Now()
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("run: starting test binary for %s: %w", p.pkg.ImportPath, err)
 	}
 	waitErr, timedOut := waitWatched(cmd, p.opts.Timeout)
-	killGroup(cmd)
+	procgroup.Kill(cmd)
 	p.elapsed += time.Since(t0)
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -298,6 +299,9 @@ func (p *profiler) run(ctx context.Context, what string, extra []string) (*bench
 		}
 	}
 	if found == nil {
+		if cut := cutFailures("profile", p.pkg.ImportPath, stdout, stderr); len(cut) > 0 {
+			return nil, fmt.Errorf("run: %s profile of %s in %s: no result line in what was kept of its output: %s", what, p.bench, p.pkg.ImportPath, cut[0].Output)
+		}
 		return nil, fmt.Errorf("run: %s profile of %s in %s: %w\n%s", what, p.bench, p.pkg.ImportPath, ErrNoBenchmark, tail(stdout.String(), maxFailureOutput))
 	}
 	return found, nil

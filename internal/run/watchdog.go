@@ -4,6 +4,8 @@ import (
 	"os/exec"
 	"sync/atomic"
 	"time"
+
+	"github.com/perfslo/perfslo/internal/procgroup"
 )
 
 // waitWatched waits for a started test process, enforcing timeout itself:
@@ -16,11 +18,11 @@ func waitWatched(cmd *exec.Cmd, timeout time.Duration) (waitErr error, timedOut 
 	exited := make(chan struct{})
 	watchdog := time.AfterFunc(timeout, func() {
 		fired.Store(true)
-		quit(cmd)
+		procgroup.Quit(cmd)
 		select {
 		case <-exited:
 		case <-time.After(quitGrace):
-			killGroup(cmd)
+			procgroup.Kill(cmd)
 		}
 	})
 	waitErr = cmd.Wait()

@@ -43,7 +43,16 @@ type GitBranch struct {
 	Sleep func(time.Duration)
 	// Now dates baselines saved with a zero Meta.Date; tests replace it.
 	Now func() time.Time
+	// NetworkTimeout bounds each git command that talks to Remote
+	// (ls-remote, fetch, push); default DefaultNetworkTimeout. A remote
+	// that accepts the connection and never answers would otherwise hold
+	// the job until the CI system kills it, with nothing said.
+	NetworkTimeout time.Duration
 }
+
+// DefaultNetworkTimeout is how long one fetch or push may take: a
+// baselines branch is small, so minutes mean the remote is not answering.
+const DefaultNetworkTimeout = 2 * time.Minute
 
 var _ Store = (*GitBranch)(nil)
 
@@ -183,7 +192,7 @@ func (g *GitBranch) saveOnce(ctx context.Context, meta Meta, sub string) error {
 		}
 		return nil
 	}
-	out, err := g.git(ctx, nil, "push", "--porcelain", g.Remote, commit+":"+g.localRef())
+	out, err := g.remoteGit(ctx, "push", "--porcelain", g.Remote, commit+":"+g.localRef())
 	if err != nil {
 		if strings.Contains(out+err.Error(), "[rejected]") || strings.Contains(out+err.Error(), "[remote rejected]") {
 			return fmt.Errorf("%w: %s", errRejected, gitref.ScrubURLs(strings.TrimSpace(out)))
@@ -334,7 +343,7 @@ func (g *GitBranch) resolve(ctx context.Context, ref string) (string, error) {
 // fetch brings the remote branch into its remote-tracking ref; a remote
 // without the branch yet deletes the tracking ref so a Save starts fresh.
 func (g *GitBranch) fetch(ctx context.Context) error {
-	out, err := g.git(ctx, nil, "ls-remote", "--heads", g.Remote, g.localRef())
+	out, err := g.remoteGit(ctx, "ls-remote", "--heads", g.Remote, g.localRef())
 	if err != nil {
 		return err
 	}
@@ -345,7 +354,7 @@ func (g *GitBranch) fetch(ctx context.Context) error {
 		}
 		return nil
 	}
-	_, err = g.git(ctx, nil, "fetch", "--quiet", "--no-tags", g.Remote, "+"+g.localRef()+":"+g.remoteRef())
+	_, err = g.remoteGit(ctx, "fetch", "--quiet", "--no-tags", g.Remote, "+"+g.localRef()+":"+g.remoteRef())
 	return err
 }
 
@@ -532,6 +541,22 @@ func (g *GitBranch) List() ([]Meta, error) {
 // git runs git in the repository with extra environment, returning stdout.
 func (g *GitBranch) git(ctx context.Context, env []string, args ...string) (string, error) {
 	return g.run(ctx, nil, env, args...)
+}
+
+// remoteGit runs a git command that talks to the remote, within
+// NetworkTimeout.
+func (g *GitBranch) remoteGit(ctx context.Context, args ...string) (string, error) {
+	timeout := g.NetworkTimeout
+	if timeout <= 0 {
+		timeout = DefaultNetworkTimeout
+	}
+	tctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	out, err := g.git(tctx, nil, args...)
+	if err != nil && ctx.Err() == nil && errors.Is(tctx.Err(), context.DeadlineExceeded) {
+		return out, fmt.Errorf("git %s %s: no answer within %s: is the remote reachable? (git store network timeout)", args[0], g.Remote, timeout)
+	}
+	return out, err
 }
 
 func (g *GitBranch) gitIn(ctx context.Context, stdin []byte, args ...string) (string, error) {

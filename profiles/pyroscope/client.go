@@ -21,6 +21,8 @@ import (
 	querierv1 "github.com/grafana/pyroscope/api/gen/proto/go/querier/v1"
 	"github.com/grafana/pyroscope/api/gen/proto/go/querier/v1/querierv1connect"
 	typesv1 "github.com/grafana/pyroscope/api/gen/proto/go/types/v1"
+
+	"github.com/perfslo/perfslo/internal/redact"
 )
 
 // Profile type ids, as Pyroscope names the profiles the Go agent sends
@@ -90,12 +92,12 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	}
 	u, err := url.Parse(cfg.Server)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("pyroscope server %q: want an http:// or https:// URL", redactURL(cfg.Server))
+		return nil, fmt.Errorf("pyroscope server %q: want an http:// or https:// URL", redact.URL(cfg.Server))
 	}
 	if u.User != nil {
 		// Credentials in the URL would end up in logs; take them from
 		// the environment instead.
-		return nil, fmt.Errorf("pyroscope server %q: put credentials in %s/%s, not in the URL", redactURL(cfg.Server), EnvBasicAuthUser, EnvBasicAuthPassword)
+		return nil, fmt.Errorf("pyroscope server %q: put credentials in %s/%s, not in the URL", redact.URL(cfg.Server), EnvBasicAuthUser, EnvBasicAuthPassword)
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 30 * time.Second
@@ -114,7 +116,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		}}
 	}
 	base := strings.TrimSuffix(cfg.Server, "/")
-	c := &Client{cfg: cfg, server: base}
+	c := &Client{cfg: cfg, server: redact.URL(base)}
 	c.api = querierv1connect.NewQuerierServiceClient(hc, base,
 		connect.WithInterceptors(c.authInterceptor()))
 	return c, nil
@@ -124,7 +126,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 func (c *Client) authInterceptor() connect.UnaryInterceptorFunc {
 	var auth string
 	if c.cfg.BasicAuthUser != "" || c.cfg.BasicAuthPassword != "" {
-		auth = "Basic " + base64.StdEncoding.EncodeToString([]byte(c.cfg.BasicAuthUser+":"+c.cfg.BasicAuthPassword))
+		auth = "Basic " + basicAuth(c.cfg.BasicAuthUser, c.cfg.BasicAuthPassword)
 	}
 	tenant := c.cfg.TenantID
 	return func(next connect.UnaryFunc) connect.UnaryFunc {
@@ -305,8 +307,27 @@ func transient(err error) bool {
 }
 
 // explain turns a query error into one that says what went wrong and what
-// to check, wrapping the matching sentinel.
+// to check, wrapping the matching sentinel. The server's message is quoted,
+// so the result is redacted: a server or a proxy in front of it may echo the
+// credentials it was sent, and this text reaches warnings and PR comments.
 func (c *Client) explain(err error, q Query) error {
+	return redact.Error(c.diagnose(err, q), c.secrets()...)
+}
+
+// secrets are the credentials this client sends, as a reply may echo them:
+// the password, and the Authorization value built from it.
+func (c *Client) secrets() []string {
+	if c.cfg.BasicAuthPassword == "" {
+		return nil
+	}
+	return []string{c.cfg.BasicAuthPassword, basicAuth(c.cfg.BasicAuthUser, c.cfg.BasicAuthPassword)}
+}
+
+func basicAuth(user, password string) string {
+	return base64.StdEncoding.EncodeToString([]byte(user + ":" + password))
+}
+
+func (c *Client) diagnose(err error, q Query) error {
 	what := "querying"
 	if q.ProfileType != "" {
 		what = "querying " + q.describe() + " at"

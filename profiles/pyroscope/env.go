@@ -1,8 +1,6 @@
 package pyroscope
 
 import (
-	"net/url"
-
 	"github.com/perfslo/perfslo/profiles/pyroscope/agent"
 )
 
@@ -17,17 +15,3 @@ const (
 
 // TagCommit is the label the agent puts the commit in.
 const TagCommit = agent.TagCommit
-
-// redactURL drops the userinfo of a URL so that a password written into an
-// address never reaches an error message.
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	if u.User == nil {
-		return s
-	}
-	u.User = nil
-	return u.String()
-}
