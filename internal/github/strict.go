@@ -25,17 +25,20 @@ import (
 // ParseReport decodes a JSON report strictly. path names the data in
 // errors, which carry a line and column where the problem has one.
 func ParseReport(path string, data []byte) (*gate.Report, error) {
-	// The one report reader checks the format, the schema and that the
-	// verdict and counts are the rows'; this adds what a hostile input
-	// needs on top.
-	r, err := gate.ReadJSON(namedReader{bytes.NewReader(data), path})
-	if err != nil {
-		return nil, err
+	// The names and keys first, so that an edit is reported as what it is;
+	// then the one report reader's checks (schema, and verdict and counts
+	// that are the rows').
+	var r gate.Report
+	if err := json.Unmarshal(data, &r); err != nil {
+		if line, col, ok := gate.JSONPosition(data, err); ok {
+			return nil, fmt.Errorf("%s:%d:%d: %v", path, line, col, err)
+		}
+		return nil, fmt.Errorf("%s: %v", path, err)
 	}
 	// What the report type keeps of the input: a key the input has and
 	// this lacks is unknown (custom decoders, such as Stat's, would
 	// otherwise drop it silently).
-	kept, err := json.Marshal(r)
+	kept, err := json.Marshal(&r)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", path, err)
 	}
@@ -53,10 +56,10 @@ func ParseReport(path string, data []byte) (*gate.Report, error) {
 		}
 		return nil, fmt.Errorf("%s: %v", path, err)
 	}
-	if err := ValidateReport(r); err != nil {
+	if err := ValidateReport(&r); err != nil {
 		return nil, fmt.Errorf("%s: %v", path, err)
 	}
-	return r, nil
+	return gate.ReadJSON(namedReader{bytes.NewReader(data), path})
 }
 
 // namedReader gives gate.ReadJSON the name its errors start with.
