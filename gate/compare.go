@@ -3,7 +3,9 @@ package gate
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/perfslo/perfslo/budgets"
@@ -88,6 +90,17 @@ func (o *Options) defaults() {
 	if o.Spending == "" {
 		o.Spending = SpendHalving
 	}
+}
+
+// Validate reports settings the statistics cannot use, naming the flag.
+func (o Options) Validate() error {
+	if o.Correction != "" && !slices.Contains(Corrections, o.Correction) {
+		return fmt.Errorf("--correction %q: want one of %s", o.Correction, strings.Join(Corrections, ", "))
+	}
+	if o.Alpha != 0 && !(o.Alpha > 0 && o.Alpha < 1) {
+		return fmt.Errorf("--alpha %g: want a level between 0 and 1, such as 0.05", o.Alpha)
+	}
+	return nil
 }
 
 // Compare judges head against base on these samples alone: one Row per

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/perfslo/perfslo/gate"
 	"strings"
 
 	"github.com/perfslo/perfslo/internal/pipeline"
@@ -18,9 +19,9 @@ func runBaseline(ctx context.Context, env *environment, args []string) (int, err
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		fmt.Fprintln(env.stderr, "Usage: perfslo baseline save [--name NAME] | list | show NAME  [--store DIR|git:BRANCH]")
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			return exitPass, nil
+			return gate.ExitPass, nil
 		}
-		return exitUndecided, errors.New("want a subcommand: save, list or show")
+		return gate.ExitUndecided, errors.New("want a subcommand: save, list or show")
 	}
 	switch args[0] {
 	case "save":
@@ -30,7 +31,7 @@ func runBaseline(ctx context.Context, env *environment, args []string) (int, err
 	case "show":
 		return baselineShow(ctx, env, args[1:])
 	}
-	return exitUndecided, fmt.Errorf("unknown subcommand %q: want save, list or show", args[0])
+	return gate.ExitUndecided, fmt.Errorf("unknown subcommand %q: want save, list or show", args[0])
 }
 
 func baselineSave(ctx context.Context, env *environment, args []string) (int, error) {
@@ -42,52 +43,52 @@ func baselineSave(ctx context.Context, env *environment, args []string) (int, er
 	rf := registerRunFlags(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
-		return exitUndecided, err
+		return gate.ExitUndecided, err
 	}
 	if len(pos) > 0 {
-		return exitUndecided, fmt.Errorf("unexpected argument %q (the name goes in --name)", pos[0])
+		return gate.ExitUndecided, fmt.Errorf("unexpected argument %q (the name goes in --name)", pos[0])
 	}
 	moduleDir, cfg, err := loadRunConfig(env, *config, rf)
 	if err != nil {
-		return exitUndecided, err
+		return gate.ExitUndecided, err
 	}
 	saved, err := pipeline.SaveBaseline(ctx, pipeline.BaselinePlan{
 		ModuleDir: moduleDir, Config: cfg, Name: *name, StoreSpec: storeSpec(env, *spec),
 		Timeout: *rf.timeout, Pin: !*rf.noPin, NoProfiles: *noProfiles, Log: env.stderr,
 	})
 	if err != nil {
-		return exitUndecided, err
+		return gate.ExitUndecided, err
 	}
 	m := saved.Meta
 	fmt.Fprintf(env.stdout, "saved baseline %q: %d samples of %d benchmarks at %s (%s)\n", m.Name, saved.Samples, saved.Benchmarks, pipeline.ShortCommit(m.Commit), m.CPU)
-	return exitPass, nil
+	return gate.ExitPass, nil
 }
 
 func baselineList(ctx context.Context, env *environment, args []string) (int, error) {
 	st, _, err := storeCommand(ctx, env, "baseline list", "baseline list [--store DIR|git:BRANCH]", args)
 	if err != nil {
-		return exitUndecided, err
+		return gate.ExitUndecided, err
 	}
 	metas, err := st.List()
 	if err != nil {
-		return exitUndecided, err
+		return gate.ExitUndecided, err
 	}
-	return exitPass, pipeline.WriteBaselineList(env.stdout, metas)
+	return gate.ExitPass, pipeline.WriteBaselineList(env.stdout, metas)
 }
 
 func baselineShow(ctx context.Context, env *environment, args []string) (int, error) {
 	st, pos, err := storeCommand(ctx, env, "baseline show", "baseline show NAME [--store DIR|git:BRANCH]", args)
 	if err != nil {
-		return exitUndecided, err
+		return gate.ExitUndecided, err
 	}
 	if len(pos) != 1 {
-		return exitUndecided, errors.New("want one baseline name")
+		return gate.ExitUndecided, errors.New("want one baseline name")
 	}
 	bl, err := st.Load(pos[0])
 	if err != nil {
-		return exitUndecided, err
+		return gate.ExitUndecided, err
 	}
-	return exitPass, pipeline.WriteBaseline(env.stdout, bl)
+	return gate.ExitPass, pipeline.WriteBaseline(env.stdout, bl)
 }
 
 // storeCommand parses the flags of a command that reads the store and

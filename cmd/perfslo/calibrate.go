@@ -22,43 +22,43 @@ func runCalibrate(ctx context.Context, env *environment, args []string) (int, er
 	rf := registerRunFlags(fs)
 	stats := registerStatsFlags(fs)
 	if err := parseNone(fs, args); err != nil {
-		return exitUndecided, err
+		return gate.ExitUndecided, err
 	}
 	if *power <= 0 || *power >= 1 {
-		return exitUndecided, fmt.Errorf("--power %g: want a probability between 0 and 1, such as 0.8", *power)
+		return gate.ExitUndecided, fmt.Errorf("--power %g: want a probability between 0 and 1, such as 0.8", *power)
 	}
 	moduleDir, cfg, err := loadRunConfig(env, *config, rf)
 	if err != nil {
-		return exitUndecided, err
+		return gate.ExitUndecided, err
 	}
 	r := *rounds
 	if r == 0 {
 		r = max(2*cfg.Run.Count, 10)
 	}
 	if r < 3 {
-		return exitUndecided, fmt.Errorf("--rounds %d: need at least 3 A/A rounds to estimate noise", r)
+		return gate.ExitUndecided, fmt.Errorf("--rounds %d: need at least 3 A/A rounds to estimate noise", r)
 	}
 	cal, warnings, err := pipeline.Calibrate(ctx, pipeline.CalibratePlan{
 		ModuleDir: moduleDir, Config: cfg, Rounds: r, Power: *power, Options: stats.options(cfg),
 		Timeout: *rf.timeout, Pin: !*rf.noPin, Log: env.stderr,
 	})
 	if err != nil {
-		return exitUndecided, err
+		return gate.ExitUndecided, err
 	}
 	gate.WriteCalibration(env.stdout, cal)
 	for _, w := range warnings {
 		fmt.Fprintln(env.stderr, "perfslo: warning:", w)
 	}
 	if *outPath == "-" {
-		return exitPass, nil
+		return gate.ExitPass, nil
 	}
 	path := filepath.Join(moduleDir, pipeline.CalibrationFile)
 	if *outPath != "" {
 		path = resolve(env, *outPath)
 	}
 	if err := pipeline.SaveCalibration(path, cal); err != nil {
-		return exitUndecided, err
+		return gate.ExitUndecided, err
 	}
 	fmt.Fprintf(env.stderr, "perfslo: saved %s; gate warns when a benchmark cannot see its tolerance\n", path)
-	return exitPass, nil
+	return gate.ExitPass, nil
 }

@@ -60,7 +60,7 @@ func BenchmarkSize(b *testing.B) {
 }
 `)
 	code, stdout, stderr := perfslo(t, dir, "calibrate", "--rounds", "4", "--count", "6", "--benchtime", "5ms", "--cpu", "1", "--packages", "./...")
-	if code != exitPass {
+	if code != gate.ExitPass {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 	for _, want := range []string{"A/A calibration on", "count 6", "BenchmarkLoop", "BenchmarkAlloc", "sec/op", "count needed", "benchtime 5ms: count"} {

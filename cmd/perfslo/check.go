@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/perfslo/perfslo/gate"
 	"path/filepath"
 
 	"github.com/perfslo/perfslo/budgets"
@@ -19,29 +20,29 @@ func runCheck(ctx context.Context, env *environment, args []string) (int, error)
 	list := fs.Bool("list", true, "run each benchmark once (-benchtime 1x) to check that every budget pattern matches a benchmark")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
-		return exitUndecided, err
+		return gate.ExitUndecided, err
 	}
 	if len(pos) > 0 {
-		return exitUndecided, fmt.Errorf("unexpected argument %q (the file goes in --config)", pos[0])
+		return gate.ExitUndecided, fmt.Errorf("unexpected argument %q (the file goes in --config)", pos[0])
 	}
 	cfg, err := budgets.Load(resolve(env, *config))
 	if err != nil {
-		return exitUndecided, err
+		return gate.ExitUndecided, err
 	}
 	if err := budgets.Describe(env.stdout, cfg); err != nil {
-		return exitUndecided, err
+		return gate.ExitUndecided, err
 	}
 	if !*list {
-		return exitPass, nil
+		return gate.ExitPass, nil
 	}
 	ids, err := pipeline.ListBenchmarks(ctx, filepath.Dir(resolve(env, *config)), cfg, env.stderr)
 	if err != nil {
-		return exitUndecided, fmt.Errorf("listing benchmarks: %w", err)
+		return gate.ExitUndecided, fmt.Errorf("listing benchmarks: %w", err)
 	}
 	unmatched := cfg.Unmatched(ids)
 	for _, e := range unmatched {
 		fmt.Fprintf(env.stderr, "warning: %v\n", e)
 	}
 	fmt.Fprintf(env.stdout, "\n%d benchmarks found; %d budget pattern(s) match none.\n", len(ids), len(unmatched))
-	return exitPass, nil
+	return gate.ExitPass, nil
 }

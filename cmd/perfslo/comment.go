@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/perfslo/perfslo/gate"
 	"time"
 
 	"github.com/perfslo/perfslo/internal/github"
@@ -29,10 +30,10 @@ func runComment(ctx context.Context, env *environment, args []string) (int, erro
 	maxWait := fs.Duration("max-rate-wait", time.Minute, "the longest wait for a GitHub rate limit to reset before giving up")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
-		return exitUndecided, err
+		return gate.ExitUndecided, err
 	}
 	if len(pos) > 0 {
-		return exitUndecided, fmt.Errorf("unexpected argument %q (the report is --report F)", pos[0])
+		return gate.ExitUndecided, fmt.Errorf("unexpected argument %q (the report is --report F)", pos[0])
 	}
 	err = github.Run(ctx, github.RunConfig{
 		ReportPath:   resolve(env, *report),
@@ -47,7 +48,7 @@ func runComment(ctx context.Context, env *environment, args []string) (int, erro
 		Retry:        github.RetryPolicy{MaxRateWait: *maxWait},
 	}, env.stdout, env.stderr)
 	if err != nil {
-		return exitUndecided, err
+		return gate.ExitUndecided, err
 	}
-	return exitPass, nil
+	return gate.ExitPass, nil
 }

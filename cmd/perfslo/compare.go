@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/perfslo/perfslo/gate"
 
 	"github.com/perfslo/perfslo/internal/pipeline"
 )
@@ -19,24 +20,24 @@ func runCompare(ctx context.Context, env *environment, args []string) (int, erro
 	stats := registerStatsFlags(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
-		return exitUndecided, err
+		return gate.ExitUndecided, err
 	}
 	if len(pos) != 2 {
 		fs.Usage()
-		return exitUndecided, fmt.Errorf("want two files, OLD and NEW; got %d argument(s)", len(pos))
+		return gate.ExitUndecided, fmt.Errorf("want two files, OLD and NEW; got %d argument(s)", len(pos))
 	}
 	cfg, err := loadConfig(env, *config, env.dir)
 	if err != nil {
-		return exitUndecided, err
+		return gate.ExitUndecided, err
 	}
 	if err := stats.validate(); err != nil {
-		return exitUndecided, err
+		return gate.ExitUndecided, err
 	}
 	opt := stats.options(cfg)
 	opt.Settings.Config = cfg.File
 	rep, err := pipeline.CompareFiles([2]string{resolve(env, pos[0]), resolve(env, pos[1])}, [2]string{pos[0], pos[1]}, opt)
 	if err != nil {
-		return exitUndecided, err
+		return gate.ExitUndecided, err
 	}
 	return out.emit(env, rep)
 }

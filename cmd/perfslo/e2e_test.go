@@ -148,7 +148,7 @@ func TestGateEndToEnd(t *testing.T) {
 	common := []string{"--bench", "Hash|Builder|MapBuild|Sum/lines=1000$", "--count", "10", "--benchtime", "20ms", "--no-profiles"}
 	report := filepath.Join(t.TempDir(), "report.json")
 	code, stdout, stderr := perfslo(t, repo, append([]string{"gate", "--base", "HEAD~1", "--json", report}, common...)...)
-	if code != exitFail {
+	if code != gate.ExitFail {
 		t.Fatalf("exit %d, want 2\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 	r := readReport(t, report)
@@ -182,7 +182,7 @@ func TestGateEndToEnd(t *testing.T) {
 	// Unmeasurable rows (a busy machine) are not false alarms; what must
 	// not happen is a regression or violation on the reverted tree.
 	code, stdout, stderr = perfslo(t, repo, append([]string{"gate", "--base", "HEAD~2", "--json", report, "--allow-unmeasurable"}, common...)...)
-	if code != exitPass {
+	if code != gate.ExitPass {
 		t.Fatalf("after revert: exit %d, want 0\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 	if got := flagged(readReport(t, report)); len(got) != 0 {
@@ -208,7 +208,7 @@ budgets:
 `)
 	report := filepath.Join(t.TempDir(), "report.json")
 	code, stdout, stderr := perfslo(t, repo, "gate", "--base", "HEAD", "--config", "tight.yaml", "--bench", "Builder", "--packages", "./strbuild", "--count", "6", "--benchtime", "10ms", "--no-profiles", "--json", report)
-	if code != exitFail {
+	if code != gate.ExitFail {
 		t.Fatalf("exit %d, want 2\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 	var row *gate.Row
@@ -277,7 +277,7 @@ func TestBadInput(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			code, stdout, stderr := perfslo(t, repo, c.args...)
-			if code != exitUndecided {
+			if code != gate.ExitUndecided {
 				t.Errorf("exit %d, want 1\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 			}
 			all := stdout + stderr

@@ -5,11 +5,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/perfslo/perfslo/gate"
 	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/perfslo/perfslo/gate"
 	"github.com/perfslo/perfslo/internal/pipeline"
 )
 
@@ -50,17 +50,17 @@ func runGate(ctx context.Context, env *environment, args []string) (int, error) 
 	rf := registerRunFlags(fs)
 	stats := registerStatsFlags(fs)
 	if err := parseNone(fs, args); err != nil {
-		return exitUndecided, err
+		return gate.ExitUndecided, err
 	}
 	if err := stats.validate(); err != nil {
-		return exitUndecided, err
+		return gate.ExitUndecided, err
 	}
 	if *gf.baseRef != "" && *gf.baseline != "" {
-		return exitUndecided, errors.New("--base and --baseline exclude each other: compare with a git ref or with a stored baseline")
+		return gate.ExitUndecided, errors.New("--base and --baseline exclude each other: compare with a git ref or with a stored baseline")
 	}
 	moduleDir, cfg, err := loadRunConfig(env, *gf.config, rf)
 	if err != nil {
-		return exitUndecided, err
+		return gate.ExitUndecided, err
 	}
 	// Reports name budget locations relative to the module, so they read the
 	// same on a laptop and in CI.
@@ -70,53 +70,31 @@ func runGate(ctx context.Context, env *environment, args []string) (int, error) 
 	p := pipeline.Plan{
 		ModuleDir: moduleDir, Config: cfg, BaseRef: *gf.baseRef, Baseline: *gf.baseline, StoreSpec: storeSpec(env, *gf.store),
 		Timeout: *rf.timeout, Pin: !*rf.noPin, Narrowed: *rf.bench != "" || *rf.packages != "",
-		Looks: *gf.confirm, MaxTime: *gf.maxTime, SamplesDir: samplesDir(env, *gf.samples, out.json),
+		Looks: *gf.confirm, MaxTime: *gf.maxTime, SamplesDir: resolve(env, *gf.samples), ReportPath: reportPath(env, out.json),
 		Options: stats.options(cfg), NoProfiles: *gf.noProfiles, ProfilesDir: resolve(env, *gf.profiles),
 		Staging: pipeline.StagingSource{Server: *gf.staging, Since: *gf.stagingSince, Getenv: env.getenv}, Log: env.stderr,
 	}
 	rep, err := pipeline.Gate(ctx, p)
 	if err != nil {
-		return exitUndecided, err
+		return gate.ExitUndecided, err
 	}
-	relativeSamples(env, rep, out.json)
 	code, err := out.emit(env, rep)
 	if err != nil {
-		return exitUndecided, err
+		return gate.ExitUndecided, err
 	}
-	if n := len(pipeline.UnmatchedBudgets(cfg, rep)); n > 0 && !p.Narrowed && code == exitPass {
+	if n := len(pipeline.UnmatchedBudgets(cfg, rep)); n > 0 && !p.Narrowed && code == gate.ExitPass {
 		// A budget that judges nothing must not pass silently: a renamed
 		// benchmark would otherwise switch its RAER off.
 		fmt.Fprintf(env.stderr, "perfslo: %d budget pattern(s) match no benchmark; fix perfslo.yaml\n", n)
-		return exitUndecided, nil
+		return gate.ExitUndecided, nil
 	}
 	return code, nil
 }
 
-// samplesDir is where the gate keeps raw samples: --samples, else beside
-// the JSON report (report.json → report.samples/), else the pipeline's
-// default.
-func samplesDir(env *environment, flagDir, jsonPath string) string {
-	switch {
-	case flagDir != "":
-		return resolve(env, flagDir)
-	case jsonPath != "" && jsonPath != "-":
-		p := resolve(env, jsonPath)
-		return strings.TrimSuffix(p, filepath.Ext(p)) + ".samples"
+// reportPath is the JSON report's file, "" when it goes to stdout or nowhere.
+func reportPath(env *environment, json string) string {
+	if json == "-" {
+		return ""
 	}
-	return ""
-}
-
-// relativeSamples names the raw-sample files relative to the JSON report
-// when they sit beside it, so the report and its samples move together (an
-// artifact downloaded into another job still finds them).
-func relativeSamples(env *environment, rep *gate.Report, jsonPath string) {
-	if rep.Samples == nil || jsonPath == "" || jsonPath == "-" {
-		return
-	}
-	dir := filepath.Dir(resolve(env, jsonPath))
-	for _, p := range []*string{&rep.Samples.Base, &rep.Samples.Head} {
-		if rel, err := filepath.Rel(dir, *p); err == nil && !strings.HasPrefix(rel, "..") {
-			*p = rel
-		}
-	}
+	return resolve(env, json)
 }

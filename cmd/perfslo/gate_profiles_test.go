@@ -31,7 +31,7 @@ func TestGateProfilesExplain(t *testing.T) {
 	profDir := filepath.Join(t.TempDir(), "profiles")
 	code, stdout, stderr := perfslo(t, repo, "gate", "--base", "HEAD~1", "--packages", "./sum", "--bench", "Sum/lines=1000$",
 		"--count", "6", "--benchtime", "20ms", "--profiles", profDir, "--json", report)
-	if code != exitFail {
+	if code != gate.ExitFail {
 		t.Fatalf("exit %d, want 2\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 	if !strings.Contains(stderr, "perfslo: profiling") {
@@ -113,7 +113,7 @@ func TestGateProfilesIdle(t *testing.T) {
 	report := filepath.Join(t.TempDir(), "report.json")
 	code, stdout, stderr := perfslo(t, repo, "gate", "--base", "HEAD", "--packages", "./strbuild", "--bench", "Builder",
 		"--count", "4", "--benchtime", "10ms", "--json", report, "--allow-unmeasurable")
-	if code == exitUndecided {
+	if code == gate.ExitUndecided {
 		t.Fatalf("exit 1\nstdout:\n%s\nstderr:\n%s", stdout, stderr)
 	}
 	if len(flagged(readReport(t, report))) > 0 {

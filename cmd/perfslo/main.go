@@ -11,18 +11,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/perfslo/perfslo/gate"
 	"io"
 	"os"
 	"os/signal"
 	"sort"
 	"syscall"
-)
-
-// Exit codes, a contract with scripts and CI.
-const (
-	exitPass      = 0
-	exitUndecided = 1
-	exitFail      = 2
 )
 
 // command is one subcommand. Each lives in its own file and registers itself
@@ -57,7 +51,7 @@ func main() {
 	wd, err := os.Getwd()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "perfslo:", err)
-		os.Exit(exitUndecided)
+		os.Exit(gate.ExitUndecided)
 	}
 	env := &environment{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, dir: wd}
 	os.Exit(runMain(ctx, env, os.Args[1:]))
@@ -68,27 +62,27 @@ func runMain(ctx context.Context, env *environment, args []string) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(env.stdout)
 		if len(args) == 0 {
-			return exitUndecided
+			return gate.ExitUndecided
 		}
-		return exitPass
+		return gate.ExitPass
 	}
 	c, ok := commands[args[0]]
 	if !ok {
 		fmt.Fprintf(env.stderr, "perfslo: unknown command %q\n\n", args[0])
 		usage(env.stderr)
-		return exitUndecided
+		return gate.ExitUndecided
 	}
 	code, err := c.run(ctx, env, args[1:])
 	if err != nil {
 		if errors.Is(err, errHelp) {
-			return exitPass
+			return gate.ExitPass
 		}
 		if ctx.Err() != nil {
 			fmt.Fprintln(env.stderr, "perfslo: interrupted")
-			return exitUndecided
+			return gate.ExitUndecided
 		}
 		fmt.Fprintf(env.stderr, "perfslo %s: %v\n", c.name, err)
-		return exitUndecided
+		return gate.ExitUndecided
 	}
 	return code
 }

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -23,18 +22,11 @@ type reportOutputs struct {
 	failOn            string
 }
 
-// What fails the step (--fail-on), as the action's fail-on input says.
-const (
-	failOnUnmeasurable = "unmeasurable" // a regression, a violation, or a row not judged (exit 2 or 1)
-	failOnFail         = "fail"         // a regression or a violation only
-	failOnNever        = "never"        // report only: exit 0 unless perfslo itself could not run
-)
-
 func (o *reportOutputs) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.json, "json", "", "write the JSON report to `file` (- for stdout)")
 	fs.StringVar(&o.markdown, "markdown", "", "write the markdown report to `file` (- for stdout)")
 	fs.BoolVar(&o.allowUnmeasurable, "allow-unmeasurable", false, "exit 0 even when some rows could not be judged (too few samples, too noisy); the same as --fail-on fail")
-	fs.StringVar(&o.failOn, "fail-on", failOnUnmeasurable, "what fails the step, as the action's fail-on input: `unmeasurable` (a regression, a budget violation, or a row not judged), fail (a regression or a violation), never (report only)")
+	fs.StringVar(&o.failOn, "fail-on", gate.FailOnUnmeasurable, "what fails the step, as the action's fail-on input: `unmeasurable` (a regression, a budget violation, or a row not judged), fail (a regression or a violation), never (report only)")
 }
 
 // emit prints the text report on stdout (unless a machine format took
@@ -42,10 +34,12 @@ func (o *reportOutputs) register(fs *flag.FlagSet) {
 // calls for. Every output is attempted: one that cannot be written does
 // not keep the others from being.
 func (o *reportOutputs) emit(env *environment, r *gate.Report) (int, error) {
-	switch o.failOn {
-	case failOnUnmeasurable, failOnFail, failOnNever:
-	default:
-		return exitUndecided, fmt.Errorf("--fail-on %q: want unmeasurable, fail or never", o.failOn)
+	failOn := o.failOn
+	if o.allowUnmeasurable && failOn == gate.FailOnUnmeasurable {
+		failOn = gate.FailOnFail
+	}
+	if _, _, err := r.Exit(failOn); err != nil {
+		return gate.ExitUndecided, err
 	}
 	var errs []error
 	if o.json != "-" && o.markdown != "-" {
@@ -64,33 +58,13 @@ func (o *reportOutputs) emit(env *environment, r *gate.Report) (int, error) {
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return exitUndecided, err
+		return gate.ExitUndecided, err
 	}
-	code := exitCode(env, r, o.allowUnmeasurable || o.failOn == failOnFail)
-	if o.failOn == failOnNever && code != exitPass {
-		fmt.Fprintf(env.stderr, "perfslo: --fail-on never: exit 0 although the verdict called for %d\n", code)
-		return exitPass, nil
+	code, why, _ := r.Exit(failOn)
+	if why != "" {
+		fmt.Fprintln(env.stderr, "perfslo: "+why)
 	}
 	return code, nil
-}
-
-// exitCode maps a report to the exit-code contract: 2 when a judged row
-// failed, 1 when something could not be judged, 0 only when everything was.
-func exitCode(env *environment, r *gate.Report, allowUnmeasurable bool) int {
-	switch {
-	case r.Failed() > 0:
-		return exitFail
-	case len(r.Failures) > 0:
-		fmt.Fprintf(env.stderr, "perfslo: %d benchmark(s) failed to run: not judged\n", len(r.Failures))
-		return exitUndecided
-	case r.Unmeasurable() > 0 && !allowUnmeasurable:
-		fmt.Fprintf(env.stderr, "perfslo: %d row(s) could not be judged (see above); --fail-on fail accepts that\n", r.Unmeasurable())
-		return exitUndecided
-	case len(r.Results) == 0:
-		fmt.Fprintln(env.stderr, "perfslo: no benchmark results to judge")
-		return exitUndecided
-	}
-	return exitPass
 }
 
 // writeOutput writes to path atomically (temp file + rename), or to stdout
@@ -103,11 +77,7 @@ func writeOutput(env *environment, path string, write func(io.Writer) error) err
 	if err := write(&buf); err != nil {
 		return err
 	}
-	path = resolve(env, path)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	return atomicfile.WriteBytes(path, buf.Bytes())
+	return atomicfile.WriteBytes(resolve(env, path), buf.Bytes())
 }
 
 // indentedJSON writes v as indented JSON.

@@ -3,7 +3,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -65,15 +64,7 @@ func (s statsFlags) options(cfg *budgets.Config) gate.Options {
 }
 
 // validate rejects settings the statistics cannot use.
-func (s statsFlags) validate() error {
-	if !slices.Contains(gate.Corrections, *s.correction) {
-		return fmt.Errorf("--correction %q: want one of %s", *s.correction, strings.Join(gate.Corrections, ", "))
-	}
-	if !(*s.alpha > 0 && *s.alpha < 1) {
-		return fmt.Errorf("--alpha %g: want a level between 0 and 1, such as 0.05", *s.alpha)
-	}
-	return nil
-}
+func (s statsFlags) validate() error { return s.options(nil).Validate() }
 
 func splitList(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })

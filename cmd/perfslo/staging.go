@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/perfslo/perfslo/gate"
 	"time"
 
 	"github.com/perfslo/perfslo/budgets"
@@ -35,13 +36,13 @@ func runStaging(ctx context.Context, env *environment, args []string) (int, erro
 --server defaults to $PYROSCOPE_SERVER_ADDRESS; credentials come from
 PYROSCOPE_BASIC_AUTH_USER/_PASSWORD and the tenant from PYROSCOPE_TENANT_ID.`)
 		if len(args) == 0 {
-			return exitUndecided, nil
+			return gate.ExitUndecided, nil
 		}
-		return exitPass, nil
+		return gate.ExitPass, nil
 	}
 	sub, ok := stagingCommands[args[0]]
 	if !ok {
-		return exitUndecided, fmt.Errorf("unknown staging command %q: want check, coverage, pgo or compare", args[0])
+		return gate.ExitUndecided, fmt.Errorf("unknown staging command %q: want check, coverage, pgo or compare", args[0])
 	}
 	return sub(ctx, env, args[1:])
 }
@@ -71,15 +72,15 @@ func runStagingCheck(ctx context.Context, env *environment, args []string) (int,
 	var out reportOutputs
 	out.register(fs)
 	if err := parseNone(fs, args); err != nil {
-		return exitUndecided, err
+		return gate.ExitUndecided, err
 	}
 	cfg, err := budgets.Load(resolve(env, *config))
 	if err != nil {
-		return exitUndecided, err
+		return gate.ExitUndecided, err
 	}
 	r, err := pyroscope.CheckWindow(ctx, sf.Window, cfg, sf.selector)
 	if err != nil {
-		return exitUndecided, err
+		return gate.ExitUndecided, err
 	}
 	return out.emit(env, r)
 }
@@ -90,15 +91,15 @@ func runStagingPGO(ctx context.Context, env *environment, args []string) (int, e
 	sf.register(env, fs, true)
 	output := fs.String("o", "default.pgo", "write the profile to `file` (go build -pgo=auto reads default.pgo in the main package's directory)")
 	if err := parseNone(fs, args); err != nil {
-		return exitUndecided, err
+		return gate.ExitUndecided, err
 	}
 	p, err := sf.Fetch(ctx, pyroscope.ProfileCPU, sf.selector)
 	if err != nil {
-		return exitUndecided, err
+		return gate.ExitUndecided, err
 	}
 	path := resolve(env, *output)
 	if err := pyroscope.WritePGO(path, p); err != nil {
-		return exitUndecided, err
+		return gate.ExitUndecided, err
 	}
 	var cpu int64
 	for _, s := range p.Sample {
@@ -106,7 +107,7 @@ func runStagingPGO(ctx context.Context, env *environment, args []string) (int, e
 	}
 	fmt.Fprintf(env.stdout, "wrote %s: %d stacks, %.1f s of CPU of %s over the last %v\nbuild with: go build -pgo=%s\n",
 		*output, len(p.Sample), float64(cpu)/1e9, sf.Service, pyroscope.ShortDuration(sf.Since), *output)
-	return exitPass, nil
+	return gate.ExitPass, nil
 }
 
 func runStagingCompare(ctx context.Context, env *environment, args []string) (int, error) {
@@ -118,26 +119,26 @@ func runStagingCompare(ctx context.Context, env *environment, args []string) (in
 	top := fs.Int("top", 15, "list the `n` largest changes")
 	jsonOut := fs.String("json", "", "write the comparison as JSON to `file` (- for stdout)")
 	if err := parseNone(fs, args); err != nil {
-		return exitUndecided, err
+		return gate.ExitUndecided, err
 	}
 	if *base == "" || *head == "" {
-		return exitUndecided, errors.New("staging compare needs --base and --head selectors, such as --base '{commit=\"A\"}' --head '{commit=\"B\"}'")
+		return gate.ExitUndecided, errors.New("staging compare needs --base and --head selectors, such as --base '{commit=\"A\"}' --head '{commit=\"B\"}'")
 	}
 	cmp, err := pyroscope.CompareWindow(ctx, sf.Window, *base, *head, *top)
 	if err != nil {
-		return exitUndecided, err
+		return gate.ExitUndecided, err
 	}
 	if *jsonOut != "-" {
 		if err := cmp.WriteText(env.stdout, sf.Service+" "+*base, sf.Service+" "+*head); err != nil {
-			return exitUndecided, err
+			return gate.ExitUndecided, err
 		}
 	}
 	if *jsonOut != "" {
 		if err := writeOutput(env, *jsonOut, indentedJSON(cmp)); err != nil {
-			return exitUndecided, err
+			return gate.ExitUndecided, err
 		}
 	}
-	return exitPass, nil
+	return gate.ExitPass, nil
 }
 
 func runStagingCoverage(ctx context.Context, env *environment, args []string) (int, error) {
@@ -151,7 +152,7 @@ func runStagingCoverage(ctx context.Context, env *environment, args []string) (i
 	top := fs.Int("top", 5, "list up to `n` hot unbenchmarked functions")
 	jsonOut := fs.String("json", "", "write the coverage as JSON to `file` (- for stdout)")
 	if err := parseNone(fs, args); err != nil {
-		return exitUndecided, err
+		return gate.ExitUndecided, err
 	}
 	var given []string
 	for _, p := range splitList(*profilesFlag) {
@@ -161,17 +162,17 @@ func runStagingCoverage(ctx context.Context, env *environment, args []string) (i
 		Profiles: given, Dir: env.dir, Packages: splitList(*packages), Bench: *bench, Benchtime: *benchtime, Log: env.stderr,
 	})
 	if err != nil {
-		return exitUndecided, err
+		return gate.ExitUndecided, err
 	}
 	if *jsonOut != "-" {
 		if err := cov.WriteText(env.stdout, *top, sf.Service, sf.Since, n); err != nil {
-			return exitUndecided, err
+			return gate.ExitUndecided, err
 		}
 	}
 	if *jsonOut != "" {
 		if err := writeOutput(env, *jsonOut, indentedJSON(cov)); err != nil {
-			return exitUndecided, err
+			return gate.ExitUndecided, err
 		}
 	}
-	return exitPass, nil
+	return gate.ExitPass, nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"github.com/perfslo/perfslo/gate"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -47,7 +48,7 @@ func TestStagingErrors(t *testing.T) {
 			env := &environment{stdout: &out, stderr: &errb, dir: dir, getenv: func(k string) string { return tc.env[k] }}
 			start := time.Now()
 			code := runMain(context.Background(), env, tc.args)
-			if code != exitUndecided || !strings.Contains(errb.String(), tc.phrase) {
+			if code != gate.ExitUndecided || !strings.Contains(errb.String(), tc.phrase) {
 				t.Errorf("perfslo %s: exit %d, stderr %q; want exit 1 mentioning %q", strings.Join(tc.args, " "), code, errb.String(), tc.phrase)
 			}
 			if d := time.Since(start); d > 10*time.Second {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/perfslo/perfslo/gate"
 	"runtime"
 	"runtime/debug"
 )
@@ -14,10 +15,10 @@ func init() {
 func runVersion(ctx context.Context, env *environment, args []string) (int, error) {
 	fs := newFlagSet("version", "version", env.stderr)
 	if _, err := parseInterspersed(fs, args); err != nil {
-		return exitUndecided, err
+		return gate.ExitUndecided, err
 	}
 	fmt.Fprintf(env.stdout, "perfslo %s (%s, %s/%s)\n", buildVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
-	return exitPass, nil
+	return gate.ExitPass, nil
 }
 
 // buildVersion is the module version, or the VCS revision for a dev build.

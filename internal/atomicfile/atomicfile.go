@@ -10,10 +10,13 @@ import (
 	"path/filepath"
 )
 
-// Write creates or replaces path with what write produces, atomically. The
-// file is readable by all (0644), like a file os.Create makes under the usual
-// umask.
+// Write creates or replaces path with what write produces, atomically,
+// creating its directory when missing. The file is readable by all (0644),
+// like a file os.Create makes under the usual umask.
 func Write(path string, write func(io.Writer) error) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
 		return err

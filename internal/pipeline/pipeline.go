@@ -24,6 +24,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/perfslo/perfslo/budgets"
@@ -57,9 +58,14 @@ type Plan struct {
 	// first stage always runs whole, looks only while they fit.
 	MaxTime time.Duration
 	// SamplesDir keeps both sides' raw samples as benchfmt text, so any
-	// run can be judged again with perfslo compare ("" is
-	// .perfslo/samples/<time> in the module).
+	// run can be judged again with perfslo compare. "" puts them beside
+	// ReportPath (report.json → report.samples/), or with no report in
+	// .perfslo/samples/<time> in the module.
 	SamplesDir string
+	// ReportPath is where the caller will write the JSON report, "" for
+	// none: the report names its samples relative to it, so the two move
+	// together (an artifact downloaded into another job still finds them).
+	ReportPath string
 	// Options are the statistical settings (alpha, correction, clock);
 	// Gate fills Options.Settings and Options.Config.
 	Options gate.Options
@@ -96,8 +102,11 @@ func (p *Plan) decideInput(m *Measured) DecideInput {
 }
 
 func (p *Plan) samplesDir() string {
-	if p.SamplesDir != "" {
+	switch {
+	case p.SamplesDir != "":
 		return p.SamplesDir
+	case p.ReportPath != "":
+		return strings.TrimSuffix(p.ReportPath, filepath.Ext(p.ReportPath)) + ".samples"
 	}
 	return filepath.Join(p.ModuleDir, ".perfslo", "samples", time.Now().UTC().Format("20060102T150405Z"))
 }
@@ -141,7 +150,7 @@ func Gate(ctx context.Context, p Plan) (*gate.Report, error) {
 		return nil, fmt.Errorf("deciding: %w", err)
 	}
 	rep.Warnings = append(raised, rep.Warnings...)
-	if err := KeepSamples(p.samplesDir(), b, m, looked, rep); err != nil {
+	if err := KeepSamples(p.samplesDir(), p.ReportPath, b, m, looked, rep); err != nil {
 		rep.Warnings = append(rep.Warnings, "raw samples not kept: "+err.Error())
 	}
 	Judge(p, b, m, rep)

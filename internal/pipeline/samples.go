@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/perfslo/perfslo/gate"
 	"github.com/perfslo/perfslo/internal/atomicfile"
@@ -13,8 +14,9 @@ import (
 
 // KeepSamples writes both sides' raw results — the first stage's and every
 // look's — as benchfmt text to base.txt and head.txt in dir, and names them
-// in the report: `perfslo compare base.txt head.txt` judges the run again.
-func KeepSamples(dir string, b *Built, m *Measured, looked *Looked, rep *gate.Report) error {
+// in the report, relative to reportPath's directory when they sit below it:
+// `perfslo compare base.txt head.txt` judges the run again.
+func KeepSamples(dir, reportPath string, b *Built, m *Measured, looked *Looked, rep *gate.Report) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -35,6 +37,13 @@ func KeepSamples(dir string, b *Built, m *Measured, looked *Looked, rep *gate.Re
 	for path, data := range map[string][]byte{files.Base: base, files.Head: head} {
 		if err := atomicfile.WriteBytes(path, data); err != nil {
 			return fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	if reportPath != "" {
+		for _, p := range []*string{&files.Base, &files.Head} {
+			if rel, err := filepath.Rel(filepath.Dir(reportPath), *p); err == nil && !strings.HasPrefix(rel, "..") {
+				*p = rel
+			}
 		}
 	}
 	rep.Samples = files
