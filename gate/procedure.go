@@ -201,7 +201,20 @@ func (p *Procedure) openBenchmarks(confirming bool) []Candidate {
 // within tolerance; and screens the rest for the next look. With no looks
 // (a one-stage procedure) it flags regressions and violations itself.
 func (p *Procedure) classify() {
-	m := measure(p.base, p.head, p.opt)
+	// Decided rows are final: measure only the open ones (and the sec/op
+	// their derived units follow).
+	open := map[Key]bool{}
+	for _, s := range []*Side{p.base, p.head} {
+		for _, k := range s.keys {
+			if st := p.state[k]; st == nil || st.verdict == "" {
+				open[k] = true
+				parent := k
+				parent.Unit = ParentUnit
+				open[parent] = true
+			}
+		}
+	}
+	m := measure(subset(p.base, open), subset(p.head, open), p.opt)
 	p.last = m
 	oneStage := p.opt.Looks == 0
 	for i, k := range m.keys {
@@ -349,7 +362,7 @@ func (p *Procedure) confirm(look Look, base, head *Side) {
 // Report returns the verdicts so far: rows still open are undecided
 // (unmeasurable), each with the true reason.
 func (p *Procedure) Report() *Report {
-	m := p.last
+	m := measure(p.base, p.head, p.opt)
 	rep := &Report{
 		Schema:   SchemaVersion,
 		Base:     p.base.Source,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -74,7 +75,13 @@ func Decide(ctx context.Context, in DecideInput) (*gate.Report, *Looked, error) 
 		looked.add(re)
 	}
 	rep := proc.Report()
-	rep.Warnings = append(rep.Warnings, looked.Warnings...)
+	for _, w := range looked.Warnings {
+		// One look may run several plans (benchmark groups) under the
+		// same load: say it once.
+		if !slices.Contains(rep.Warnings, w) {
+			rep.Warnings = append(rep.Warnings, w)
+		}
+	}
 	rep.Failures = append(rep.Failures, Failures(looked.Failures, "during a confirmation look: ")...)
 	if in.MaxTime > 0 {
 		rep.Settings.MaxTime = in.MaxTime.String()
@@ -178,7 +185,7 @@ func Remeasure(ctx context.Context, in DecideInput, cands []gate.Candidate, roun
 		re.Failures = append(re.Failures, out.Failures...)
 		re.Load = append(re.Load, out.Load...)
 		for _, w := range out.LoadWarnings(runtime.NumCPU()) {
-			re.Warnings = append(re.Warnings, "look rounds of "+g.Package+": "+w)
+			re.Warnings = append(re.Warnings, fmt.Sprintf("look of %d rounds, %s: %s", rounds, g.Package, w))
 		}
 	}
 	return re, nil
