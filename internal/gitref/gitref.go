@@ -105,7 +105,6 @@ func filteredEnv() []string {
 	return env
 }
 
-
 // ScrubURLs hides credentials git may echo from a remote's URL.
 func ScrubURLs(s string) string { return redact.String(s) }
 
