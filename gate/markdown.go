@@ -176,6 +176,9 @@ func verdictLine(r *Report) string {
 	if len(parts) == 0 {
 		return icon + " " + word + ": no benchmark results."
 	}
+	if names := VanishedNames(r); names != "" {
+		parts = append(parts, escapeText(names))
+	}
 	return icon + " " + word + ": " + strings.Join(parts, ", ") + "."
 }
 

@@ -255,3 +255,14 @@ type Failure struct {
 	Kind   string `json:"kind"`
 	Output string `json:"output"`
 }
+
+// Failure kinds the gate adds itself, beside the runner's.
+const (
+	// FailureBudget is a budget entry that matched no benchmark.
+	FailureBudget = "budget"
+	// FailureNoResults is a package with results on the base and none on
+	// the head.
+	FailureNoResults = "no results"
+	// FailureRemoved is a benchmark the head no longer ran.
+	FailureRemoved = "removed"
+)

@@ -144,7 +144,41 @@ func Headline(r *Report) string {
 	if len(parts) == 0 {
 		return word + " — no results"
 	}
-	return fmt.Sprintf("%s — %d rows: %s", word, len(r.Results), strings.Join(parts, ", "))
+	line := fmt.Sprintf("%s — %d rows: %s", word, len(r.Results), strings.Join(parts, ", "))
+	if names := VanishedNames(r); names != "" {
+		line += "; " + names
+	}
+	return line
+}
+
+// VanishedNames names what the head no longer ran ("removed: BenchmarkA,
+// BenchmarkB; no results from pkg"), "" when nothing vanished: a verdict
+// that fails for it must say what.
+func VanishedNames(r *Report) string {
+	var removed, empty []string
+	for _, f := range r.Failures {
+		switch f.Kind {
+		case FailureRemoved:
+			removed = append(removed, strings.TrimPrefix(f.Benchmark, "Benchmark"))
+		case FailureNoResults:
+			empty = append(empty, f.Package)
+		}
+	}
+	var parts []string
+	if len(removed) > 0 {
+		parts = append(parts, "removed: "+strings.Join(firstOf(removed, 5), ", "))
+	}
+	if len(empty) > 0 {
+		parts = append(parts, "no results from "+strings.Join(firstOf(empty, 3), ", "))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func firstOf(xs []string, n int) []string {
+	if len(xs) > n {
+		return append(xs[:n:n], fmt.Sprintf("… %d more", len(xs)-n))
+	}
+	return xs
 }
 
 // StatsNote states how the verdict was reached, for the reader to judge it.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"github.com/perfslo/perfslo/gate"
 	"path/filepath"
 	"strings"
@@ -24,6 +23,7 @@ type gateFlags struct {
 	stagingSince, maxTime                               *time.Duration
 	confirm                                             *int
 	samples                                             *string
+	allowRemoved                                        *bool
 }
 
 func registerGateFlags(fs *flag.FlagSet) gateFlags {
@@ -38,6 +38,7 @@ func registerGateFlags(fs *flag.FlagSet) gateFlags {
 		stagingSince: fs.Duration("staging-since", 24*time.Hour, "the staging profile's window: the last `duration`"),
 		confirm:      fs.Int("confirm", -1, "at most `N` confirmation looks: fresh interleaved rounds of the rows still open, which confirm flags and settle undecided rows (default 3; 0 decides on the first stage alone)"),
 		maxTime:      fs.Duration("max-time", 0, "measure for at most `duration`: the first stage runs whole, confirmation looks while they fit (default: run.max-time, else 10m)"),
+		allowRemoved: fs.Bool("allow-removed", false, "accept benchmarks the head no longer runs (by default each fails the suite: a rename or a b.Skip must not pass silently)"),
 		samples:      fs.String("samples", "", "keep both sides' raw samples (benchfmt) in `dir`, to judge again with perfslo compare (default: next to --json as NAME.samples/, else .perfslo/samples/<time> in the module)"),
 	}
 }
@@ -70,7 +71,7 @@ func runGate(ctx context.Context, env *environment, args []string) (int, error) 
 	p := pipeline.Plan{
 		ModuleDir: moduleDir, Config: cfg, BaseRef: *gf.baseRef, Baseline: *gf.baseline, StoreSpec: storeSpec(env, *gf.store),
 		Timeout: *rf.timeout, Pin: !*rf.noPin, Narrowed: *rf.bench != "" || *rf.packages != "",
-		Looks: *gf.confirm, MaxTime: *gf.maxTime, SamplesDir: resolve(env, *gf.samples), ReportPath: reportPath(env, out.json),
+		AllowRemoved: *gf.allowRemoved, Looks: *gf.confirm, MaxTime: *gf.maxTime, SamplesDir: resolve(env, *gf.samples), ReportPath: reportPath(env, out.json),
 		Options: stats.options(cfg), NoProfiles: *gf.noProfiles, ProfilesDir: resolve(env, *gf.profiles),
 		Staging: pipeline.StagingSource{Server: *gf.staging, Since: *gf.stagingSince, Getenv: env.getenv}, Log: env.stderr,
 	}
@@ -78,17 +79,7 @@ func runGate(ctx context.Context, env *environment, args []string) (int, error) 
 	if err != nil {
 		return gate.ExitUndecided, err
 	}
-	code, err := out.emit(env, rep)
-	if err != nil {
-		return gate.ExitUndecided, err
-	}
-	if n := len(pipeline.UnmatchedBudgets(cfg, rep)); n > 0 && !p.Narrowed && code == gate.ExitPass {
-		// A budget that judges nothing must not pass silently: a renamed
-		// benchmark would otherwise switch its RAER off.
-		fmt.Fprintf(env.stderr, "perfslo: %d budget pattern(s) match no benchmark; fix perfslo.yaml\n", n)
-		return gate.ExitUndecided, nil
-	}
-	return code, nil
+	return out.emit(env, rep)
 }
 
 // reportPath is the JSON report's file, "" when it goes to stdout or nowhere.

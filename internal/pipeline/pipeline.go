@@ -46,6 +46,9 @@ type Plan struct {
 	// Timeout bounds one benchmark process; Pin runs each on one CPU.
 	Timeout time.Duration
 	Pin     bool
+	// AllowRemoved accepts benchmarks the head no longer runs; without it
+	// each one fails the suite (Vanished).
+	AllowRemoved bool
 	// Narrowed is true when the caller narrowed the configured selection
 	// (--bench, --packages): budgets outside it are then not exercised,
 	// which is not a mistake.
