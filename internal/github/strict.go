@@ -35,6 +35,9 @@ func ParseReport(path string, data []byte) (*gate.Report, error) {
 		}
 		return nil, fmt.Errorf("%s: %v", path, err)
 	}
+	if r.Schema == 0 {
+		return nil, fmt.Errorf("%s: not a perfslo report (no \"schema\" field); write one with perfslo gate --json", path)
+	}
 	// What the report type keeps of the input: a key the input has and
 	// this lacks is unknown (custom decoders, such as Stat's, would
 	// otherwise drop it silently).
