@@ -5,8 +5,6 @@ import (
 	"errors"
 	"flag"
 	"github.com/perfslo/perfslo/gate"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/perfslo/perfslo/internal/pipeline"
@@ -62,11 +60,6 @@ func runGate(ctx context.Context, env *environment, args []string) (int, error) 
 	moduleDir, cfg, err := loadRunConfig(env, *gf.config, rf)
 	if err != nil {
 		return gate.ExitUndecided, err
-	}
-	// Reports name budget locations relative to the module, so they read the
-	// same on a laptop and in CI.
-	if rel, err := filepath.Rel(moduleDir, cfg.File); cfg.File != "" && err == nil && !strings.HasPrefix(rel, "..") {
-		cfg.File = rel
 	}
 	p := pipeline.Plan{
 		ModuleDir: moduleDir, Config: cfg, BaseRef: *gf.baseRef, Baseline: *gf.baseline, StoreSpec: storeSpec(env, *gf.store),

@@ -80,6 +80,22 @@ func writeOutput(env *environment, path string, write func(io.Writer) error) err
 	return atomicfile.WriteBytes(resolve(env, path), buf.Bytes())
 }
 
+// textAndJSON prints text on stdout unless --json took it, and writes v as
+// JSON to jsonPath when one is given.
+func textAndJSON(env *environment, jsonPath string, text func(io.Writer) error, v any) (int, error) {
+	if jsonPath != "-" {
+		if err := text(env.stdout); err != nil {
+			return gate.ExitUndecided, err
+		}
+	}
+	if jsonPath != "" {
+		if err := writeOutput(env, jsonPath, indentedJSON(v)); err != nil {
+			return gate.ExitUndecided, err
+		}
+	}
+	return gate.ExitPass, nil
+}
+
 // indentedJSON writes v as indented JSON.
 func indentedJSON(v any) func(io.Writer) error {
 	return func(w io.Writer) error {

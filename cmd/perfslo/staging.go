@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"github.com/perfslo/perfslo/gate"
+	"io"
 	"time"
 
 	"github.com/perfslo/perfslo/budgets"
@@ -98,15 +99,12 @@ func runStagingPGO(ctx context.Context, env *environment, args []string) (int, e
 		return gate.ExitUndecided, err
 	}
 	path := resolve(env, *output)
-	if err := pyroscope.WritePGO(path, p); err != nil {
+	cpu, err := pyroscope.WritePGO(path, p)
+	if err != nil {
 		return gate.ExitUndecided, err
 	}
-	var cpu int64
-	for _, s := range p.Sample {
-		cpu += s.Value[0]
-	}
 	fmt.Fprintf(env.stdout, "wrote %s: %d stacks, %.1f s of CPU of %s over the last %v\nbuild with: go build -pgo=%s\n",
-		*output, len(p.Sample), float64(cpu)/1e9, sf.Service, pyroscope.ShortDuration(sf.Since), *output)
+		*output, len(p.Sample), cpu.Seconds(), sf.Service, pyroscope.ShortDuration(sf.Since), *output)
 	return gate.ExitPass, nil
 }
 
@@ -128,17 +126,7 @@ func runStagingCompare(ctx context.Context, env *environment, args []string) (in
 	if err != nil {
 		return gate.ExitUndecided, err
 	}
-	if *jsonOut != "-" {
-		if err := cmp.WriteText(env.stdout, sf.Service+" "+*base, sf.Service+" "+*head); err != nil {
-			return gate.ExitUndecided, err
-		}
-	}
-	if *jsonOut != "" {
-		if err := writeOutput(env, *jsonOut, indentedJSON(cmp)); err != nil {
-			return gate.ExitUndecided, err
-		}
-	}
-	return gate.ExitPass, nil
+	return textAndJSON(env, *jsonOut, func(w io.Writer) error { return cmp.WriteText(w, sf.Service+" "+*base, sf.Service+" "+*head) }, cmp)
 }
 
 func runStagingCoverage(ctx context.Context, env *environment, args []string) (int, error) {
@@ -164,15 +152,5 @@ func runStagingCoverage(ctx context.Context, env *environment, args []string) (i
 	if err != nil {
 		return gate.ExitUndecided, err
 	}
-	if *jsonOut != "-" {
-		if err := cov.WriteText(env.stdout, *top, sf.Service, sf.Since, n); err != nil {
-			return gate.ExitUndecided, err
-		}
-	}
-	if *jsonOut != "" {
-		if err := writeOutput(env, *jsonOut, indentedJSON(cov)); err != nil {
-			return gate.ExitUndecided, err
-		}
-	}
-	return gate.ExitPass, nil
+	return textAndJSON(env, *jsonOut, func(w io.Writer) error { return cov.WriteText(w, *top, sf.Service, sf.Since, n) }, cov)
 }

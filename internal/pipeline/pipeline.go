@@ -143,6 +143,11 @@ func Gate(ctx context.Context, p Plan) (*gate.Report, error) {
 		return nil, err
 	}
 	defer b.Close()
+	// Reports name budget locations relative to the module, so they read the
+	// same on a laptop and in CI.
+	if rel, err := filepath.Rel(p.ModuleDir, p.Config.File); p.Config.File != "" && err == nil && !strings.HasPrefix(rel, "..") {
+		p.Config.File = rel
+	}
 	raised := RaiseCount(&p)
 	m, err := Measure(ctx, p, b)
 	if err != nil {

@@ -3,6 +3,7 @@ package pyroscope
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/pprof/profile"
 	"github.com/perfslo/perfslo/profiles"
@@ -14,18 +15,24 @@ import (
 // start lines (cmd/compile's PGO reads call edges as offsets from a
 // function's first line and rejects profiles without them). The Go agent's
 // profiles carry all of this; the check catches a profile that went through
-// a tool that dropped them, before the build silently ignores it.
-func WritePGO(path string, p *profile.Profile) error {
+// a tool that dropped them, before the build silently ignores it. It
+// returns the CPU time the profile holds.
+func WritePGO(path string, p *profile.Profile) (time.Duration, error) {
+	total, err := writePGO(path, p)
+	return time.Duration(total), err
+}
+
+func writePGO(path string, p *profile.Profile) (int64, error) {
 	idx, err := cpuIndex(p)
 	if err != nil {
-		return fmt.Errorf("not a CPU profile for PGO: %v", err)
+		return 0, fmt.Errorf("not a CPU profile for PGO: %v", err)
 	}
 	var total int64
 	for _, s := range p.Sample {
 		total += s.Value[idx]
 	}
 	if total == 0 {
-		return fmt.Errorf("%w: the CPU profile has no samples; go build would ignore it", ErrEmptyProfile)
+		return 0, fmt.Errorf("%w: the CPU profile has no samples; go build would ignore it", ErrEmptyProfile)
 	}
 	hasStart := false
 	for _, f := range p.Function {
@@ -35,7 +42,7 @@ func WritePGO(path string, p *profile.Profile) error {
 		}
 	}
 	if !hasStart {
-		return errors.New("the CPU profile has no function start lines, which go build -pgo requires (was the service built with Go 1.20 or newer?)")
+		return 0, errors.New("the CPU profile has no function start lines, which go build -pgo requires (was the service built with Go 1.20 or newer?)")
 	}
 	// Keep only the CPU values the compiler reads: a smaller file, and no
 	// sample type it could pick by mistake.
@@ -49,7 +56,7 @@ func WritePGO(path string, p *profile.Profile) error {
 	}
 	q.Comments = append(q.Comments, "perfslo staging pgo: merged staging CPU profile for go build -pgo")
 	if err := q.CheckValid(); err != nil {
-		return fmt.Errorf("PGO profile: %v", err)
+		return 0, fmt.Errorf("PGO profile: %v", err)
 	}
-	return profiles.WriteFile(path, q)
+	return total, profiles.WriteFile(path, q)
 }
