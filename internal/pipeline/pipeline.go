@@ -6,7 +6,9 @@
 //	build    Build: the head's test binaries, and the base's (a git ref in a
 //	         temporary worktree) or a stored baseline's samples
 //	measure  Measure: interleaved timing rounds, gathered into gate sides
-//	confirm  Confirm: re-measure the rows the first comparison flagged
+//	decide   Decide: the decision procedure (gate.Procedure) on the first
+//	         stage, with looks of fresh rounds for the open rows while they
+//	         fit in the time budget; KeepSamples saves both sides' raw samples
 //	judge    Judge: run-level warnings, failures and budgets that matched
 //	         nothing, added to the report
 //	explain  Explain: profile what failed and judge function budgets
