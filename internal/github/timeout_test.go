@@ -1,50 +1,16 @@
 package github
 
 import (
-	"io"
-	"net"
+	"github.com/perfslo/perfslo/internal/silentserver"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
 
-// silentServer accepts connections, reads what is sent and never answers:
-// a hung GitHub Enterprise Server, or a proxy that swallows requests.
+// silentServer accepts connections, reads what is sent and never answers.
 func silentServer(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	var wg sync.WaitGroup
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Add(1)
-			go func() { defer wg.Done(); io.Copy(io.Discard, c) }()
-		}
-	}()
-	return "http://" + ln.Addr().String()
+	url, _ := silentserver.Start(t)
+	return url
 }
 
 // TestServerThatNeverAnswers: perfslo comment against a server that never

@@ -1,57 +1,18 @@
 package store
 
 import (
-	"io"
-	"net"
+	"github.com/perfslo/perfslo/internal/silentserver"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
 
-// silentRemote accepts connections and never answers, like a remote behind
-// a black-holing firewall or a hung server. It reports each connection's
-// end, which comes only when the git helper holding it is gone.
+// silentRemote is a remote behind a black-holing firewall or a hung
+// server. It reports each connection's end, which comes only when the git
+// helper holding it is gone.
 func silentRemote(t *testing.T) (url string, closed <-chan struct{}) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ch := make(chan struct{}, 16)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				io.Copy(io.Discard, c) // read the request, say nothing, until the peer hangs up
-				c.Close()
-				ch <- struct{}{}
-			}()
-		}
-	}()
-	return "http://" + ln.Addr().String() + "/baselines.git", ch
+	url, closed = silentserver.Start(t)
+	return url + "/baselines.git", closed
 }
 
 // TestGitRemoteDeadline: a fetch or push to a remote that never answers
