@@ -188,9 +188,11 @@ func TestCountsAreDeterministic(t *testing.T) {
 	}
 	// The same checksum of the same 4096 bytes, counted three ways (the
 	// whole process and a b.N loop, the toggle and a b.N loop, the toggle
-	// and b.Loop in a sub-benchmark): the same count per op.
+	// and b.Loop in a sub-benchmark): the same count per op, within the
+	// whole-process count's noise (its medians of five pairs were 0.3%
+	// apart on this VM under load).
 	for _, r := range []*Result{top, sub} {
-		if b := checkDeterminism(t, r, o).Value; math.Abs(a-b)/a > 0.001 {
+		if b := checkDeterminism(t, r, o).Value; math.Abs(a-b)/a > 0.005 {
 			t.Errorf("%s (%s) %.1f instructions/op, %s (%s) %.1f: %s apart", def.Benchmark, def.Method, a, r.Benchmark, r.Method, b, pct(math.Abs(a-b)/a))
 		}
 	}

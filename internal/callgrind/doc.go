@@ -24,25 +24,32 @@
 //
 // # What is counted (Method)
 //
-// The default, MethodNoGC, counts every instruction of the process from the
-// last b.ResetTimer (--zero-before: the one testing.(*B).runN makes before
-// calling the benchmark, or the benchmark's own after its setup) to the
-// exit, with GOGC=off, and leaves out the sysmon thread (--separate-threads,
-// the thread whose profile has runtime.sysmon): sysmon never runs benchmark
-// code, and it wakes on wall-clock time, which valgrind stretches 30–70×.
-// Counts are read from the cost lines (the sum of self costs), not from the
-// "summary:" header: with --zero-before the summaries of two identical runs
-// were 1.6% apart, their totals 0.003%.
+// The default, MethodNoGC, counts every instruction of the process with
+// GOGC=off, leaving out the sysmon thread (--separate-threads; the thread
+// whose profile has runtime.sysmon) and the scheduler's own functions
+// (schedulerFunctions): sysmon never runs benchmark code, wakes on
+// wall-clock time, and preempts the benchmark every 10 ms of real time,
+// which valgrind makes 30–70× more frequent per instruction. Counts are the
+// cost lines' totals (the sum of self costs), not the "summary:" header.
 //
-// Measured on eight benchmarks (CPU loops, a 16 MiB array walk,
-// allocation, recursion, maps, strconv), two pairs each, on the busy
-// 2-vCPU VM these notes come from: spreads 0.0008–0.5%. What remains is
-// the runtime's wall-clock-driven work on the benchmark's thread (sysmon
-// preempting the benchmark every 10 ms of real time; the scheduler runs
-// each time), and for maps per-process hash seeds. A zero can also be
-// missed (below), which leaves the last setup in the count: per-op errors
-// of up to 0.5% were seen on one side of a pair. Both are why determinism is
-// measured and not assumed.
+// Measured here with five pairs each, on a busy 2-vCPU VM (load 5–6): per-op
+// spreads of 0.3–1.3% on a checksum loop, a 16 MiB array walk, allocation,
+// JSON encoding, maps and recursion. What remains is the runtime's own
+// nondeterminism: whether a reused span needs zeroing, what the
+// background scavenger did, hash seeds per process (maps, sync's
+// HashTrieMap), and startup. Two pairs can agree by luck where five do
+// not; the gate should treat a small spread on two pairs as an estimate.
+//
+// Starting the count at the benchmark (--zero-before=testing.(*B).ResetTimer,
+// or ...run1) was tried and dropped: callgrind follows calls by the stack
+// pointer, and after Go's stack switches (goroutines, the system stack)
+// stale frames on its shadow stack make a later call look like a return,
+// so the zero is sometimes missed and the count keeps the previous op and
+// setup. That error is one-sided and depends on the binary (seen: +1.1% on
+// the median of five pairs of a recursive benchmark, one side of an A/A
+// pair 0.5% off), which would pass for a regression; startup's noise is
+// symmetric. For the same reason callgrind's "summary:" with --zero-before
+// was 1.6% apart between identical runs while the totals were 0.003%.
 //
 // MethodWholeProgram is the same with the collector on, so GC work counts;
 // when a cycle starts and who does it depend on wall time, and allocating

@@ -33,8 +33,8 @@ const (
 	// MethodAuto is MethodNoGC, with more pairs (a statistical result)
 	// when its counts are not deterministic.
 	MethodAuto Method = ""
-	// MethodNoGC counts every instruction of the process but sysmon's
-	// thread from the last b.ResetTimer to the exit, with the collector
+	// MethodNoGC counts every instruction of the process, but those of
+	// sysmon's thread and of the scheduler's functions, with the collector
 	// off (GOGC=off, GOMEMLIMIT as a safety net). Allocation is counted,
 	// collection is not: with GC on, when a cycle starts and how much of it
 	// the benchmark's goroutine does depend on wall time, which valgrind
@@ -190,7 +190,9 @@ type Run struct {
 	// sysmon thread's, which Counts leave out.
 	Files    []string
 	Excluded string
-	// Counts are the process's totals by event (sum of self costs).
+	// Counts are the process's totals by event: the sum of self costs,
+	// for the whole-program methods without sysmon's thread and the
+	// scheduler's functions (schedulerFunctions).
 	Counts map[string]int64
 	// NsPerOp is what the benchmark reported under callgrind.
 	NsPerOp float64
@@ -557,9 +559,9 @@ func (m *measurer) process(ctx context.Context, s procSpec) (Run, error) {
 	case MethodToggle:
 		args = append(args, "--collect-atstart=no", "--toggle-collect="+toggleArg(m.symbolName))
 	case MethodWholeProgram:
-		args = append(args, zeroAtReset, "--separate-threads=yes")
+		args = append(args, "--separate-threads=yes")
 	case MethodNoGC:
-		args = append(args, zeroAtReset, "--separate-threads=yes")
+		args = append(args, "--separate-threads=yes")
 		env = append(env, "GOGC=off", "GOMEMLIMIT="+m.o.MemLimit)
 	}
 	if m.o.CacheSim && s.method != "discover" {
@@ -597,6 +599,16 @@ func (m *measurer) process(ctx context.Context, s procSpec) (Run, error) {
 	counts := map[string]int64{}
 	for i, e := range f.Events {
 		counts[e] = f.Totals[i]
+	}
+	if s.method == MethodNoGC || s.method == MethodWholeProgram {
+		for name, fn := range f.Functions {
+			if schedulerFunctions[name] {
+				for i, e := range f.Events {
+					counts[e] -= fn.Self[i]
+				}
+				delete(f.Functions, name) // nor in the profile
+			}
+		}
 	}
 	if m.o.Progress != nil {
 		m.mu.Lock()
@@ -667,12 +679,48 @@ func removeTemp(tmp string) {
 	}
 }
 
-// zeroAtReset discards what was counted before each b.ResetTimer, so that
-// the count starts with the benchmark's loop: startup and the benchmark's
-// setup are where the runtime's nondeterminism concentrates (measured on a
-// 16 MiB setup: zeroing the fresh allocation varied by 390k instructions
-// between runs).
-var zeroAtReset = "--zero-before=" + toggleArg("testing.(*B).ResetTimer")
+// schedulerFunctions are the Go scheduler's own functions (Go 1.26 names).
+// The whole-program methods leave their self costs out: sysmon preempts a
+// running goroutine every 10 ms of wall time, and each preemption runs
+// the scheduler (findRunnable polls the network, checks timers and run
+// queues, then resumes the benchmark), so under valgrind this count grows
+// with the machine's load, not with the code. Measured A/A on the examples
+// with them counted: per-op differences of up to 0.48% between two sides
+// run a minute apart, whose own pairs agreed within 0.08%. The cost of
+// benchmarks that schedule (channels, goroutine handoffs) is undercounted
+// by as much; wall time measures those better.
+var schedulerFunctions = map[string]bool{
+	"runtime.schedule":                         true,
+	"runtime.findRunnable":                     true,
+	"runtime.execute":                          true,
+	"runtime.goschedImpl":                      true,
+	"runtime.gopreempt_m":                      true,
+	"runtime.gosched_m":                        true,
+	"runtime.goschedguarded_m":                 true,
+	"runtime.stealWork":                        true,
+	"runtime.runqsteal":                        true,
+	"runtime.runqgrab":                         true,
+	"runtime.runqget":                          true,
+	"runtime.runqput":                          true,
+	"runtime.globrunqget":                      true,
+	"runtime.globrunqgetbatch":                 true,
+	"runtime.globrunqput":                      true,
+	"runtime.wakep":                            true,
+	"runtime.pidleget":                         true,
+	"runtime.pidlegetSpinning":                 true,
+	"runtime.pidleput":                         true,
+	"runtime.resetspinning":                    true,
+	"runtime.(*m).clearAllpSnapshot":           true,
+	"runtime.(*m).snapshotAllp":                true,
+	"runtime.checkTimersNoP":                   true,
+	"runtime.(*timers).check":                  true,
+	"runtime.netpoll":                          true,
+	"internal/runtime/syscall/linux.EpollWait": true,
+	"runtime.handoffp":                         true,
+	"runtime.startm":                           true,
+	"runtime.stopm":                            true,
+	"runtime.mPark":                            true,
+}
 
 // godebug returns GODEBUG for callgrind processes: the caller's settings,
 // then asyncpreemptoff=1 (callgrind crashes on the signals Go's
@@ -768,9 +816,9 @@ func perOp(runs []Run, n int, event string) []float64 {
 }
 
 // medianPerOp is (median count at 2N − median count at N) / N. Disturbed
-// processes are outliers of their own (a missed zero, a burst of scheduler
-// work: one process of five 86k instructions over the others, seen on a
-// checksum loop), so the medians of the counts drop them, where the median
+// processes are outliers of their own (a reused span that needed zeroing:
+// 32k instructions more in one of three JSON-encoding runs; a burst of
+// runtime work), so the medians of the counts drop them, where the median
 // of pair differences keeps half of each disturbed pair.
 func medianPerOp(runs []Run, n int, event string) float64 {
 	var short, long []float64
