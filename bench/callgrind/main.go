@@ -45,8 +45,13 @@ func main() {
 	parallel := flag.Int("parallel", runtime.NumCPU(), "callgrind: processes at once")
 	target := flag.Duration("target", 0, "callgrind: Options.Target (0: the package default)")
 	out := flag.String("out", "", "directory for callgrind output files (default: a temporary one)")
+	maxSpread := flag.Float64("maxspread", 0, "callgrind: Options.MaxSpread (0: the package default, 0.001)")
+	maxPairs := flag.Int("maxpairs", 0, "callgrind: Options.MaxPairs (0: the package default, 5)")
+	method := flag.String("method", "", "callgrind: Options.Method (\"\": the default; toggle; whole-program)")
 	flag.Parse()
-	if err := mainErr(*dir, strings.Split(*pkgs, ","), *bench, *count, *benchtime, *cacheSim, *parallel, *target, *out); err != nil {
+	o := callgrind.Options{OutDir: *out, CacheSim: *cacheSim, Parallel: *parallel, Target: *target,
+		MaxSpread: *maxSpread, MaxPairs: *maxPairs, Method: callgrind.Method(*method)}
+	if err := mainErr(*dir, strings.Split(*pkgs, ","), *bench, *count, *benchtime, o); err != nil {
 		fmt.Fprintln(os.Stderr, "callgrind bench:", err)
 		os.Exit(1)
 	}
@@ -57,7 +62,7 @@ type benchmark struct {
 	name string
 }
 
-func mainErr(dir string, patterns []string, bench string, count int, benchtime string, cacheSim bool, parallel int, target time.Duration, out string) error {
+func mainErr(dir string, patterns []string, bench string, count int, benchtime string, o callgrind.Options) error {
 	ctx := context.Background()
 	re, err := regexp.Compile(bench)
 	if err != nil {
@@ -73,8 +78,8 @@ func mainErr(dir string, patterns []string, bench string, count int, benchtime s
 		return err
 	}
 	defer os.RemoveAll(binDir)
-	if out == "" {
-		if out, err = os.MkdirTemp("", "callgrind-bench-out"); err != nil {
+	if o.OutDir == "" {
+		if o.OutDir, err = os.MkdirTemp("", "callgrind-bench-out"); err != nil {
 			return err
 		}
 	}
@@ -122,7 +127,6 @@ func mainErr(dir string, patterns []string, bench string, count int, benchtime s
 	native := time.Since(t0)
 	fmt.Printf("native: %d benchmarks, %d processes per side, -test.benchtime %s: %.1fs\n\n", len(benches), count, benchtime, native.Seconds())
 
-	o := callgrind.Options{OutDir: out, CacheSim: cacheSim, Parallel: parallel, Target: target}
 	fmt.Printf("%-40s %12s %8s %5s %7s %6s %14s %8s\n", "benchmark", "instr/op", "spread", "stat", "A/A", "N", "est-cycles/op", "wall")
 	t0 = time.Now()
 	statistical := 0
@@ -148,7 +152,7 @@ func mainErr(dir string, patterns []string, bench string, count int, benchtime s
 	instr := time.Since(t0)
 	fmt.Printf("\ncallgrind: %.1fs (%d of %d rows statistical); native: %.1fs; ratio %.2f×\n",
 		instr.Seconds(), statistical, len(benches), native.Seconds(), instr.Seconds()/native.Seconds())
-	fmt.Printf("load %s; output files in %s\n", loadavg(), out)
+	fmt.Printf("load %s; output files in %s\n", loadavg(), o.OutDir)
 	return nil
 }
 

@@ -114,8 +114,11 @@ func metric(t *testing.T, r *Result, unit string) Metric {
 
 // checkDeterminism asserts what Measure promises about one result: counts
 // within MaxSpread on the first pairs, or a Statistical result with more
-// pairs; and, as measured here, disturbed processes are a minority, so most
-// samples agree with the value within 0.1%.
+// pairs. And what was measured here: toggled counts are exact but for
+// disturbed processes, a minority, so most samples agree with the value
+// within 0.2%; whole-process counts carry the runtime's symmetric noise,
+// 0.3–1.3% spread over five pairs on this VM under load, so every sample
+// is within 2%.
 func checkDeterminism(t *testing.T, r *Result, o Options) Metric {
 	t.Helper()
 	o = o.withDefaults()
@@ -130,12 +133,15 @@ func checkDeterminism(t *testing.T, r *Result, o Options) Metric {
 	}
 	close := 0
 	for _, x := range ir.Samples {
-		if math.Abs(x-ir.Value) <= 0.001*ir.Value {
+		if math.Abs(x-ir.Value) <= 0.002*ir.Value {
 			close++
 		}
+		if math.Abs(x-ir.Value) > 0.02*ir.Value {
+			t.Errorf("%s: sample %.1f more than 2%% from %.1f", r.Benchmark, x, ir.Value)
+		}
 	}
-	if 2*close <= len(ir.Samples) {
-		t.Errorf("%s: only %d of %d samples within 0.1%% of %.1f", r.Benchmark, close, len(ir.Samples), ir.Value)
+	if r.Method == MethodToggle && 2*close <= len(ir.Samples) {
+		t.Errorf("%s: only %d of %d toggled samples within 0.2%% of %.1f", r.Benchmark, close, len(ir.Samples), ir.Value)
 	}
 	if len(r.Runs) != 2*len(ir.Samples) {
 		t.Errorf("%s: %d runs for %d samples", r.Benchmark, len(r.Runs), len(ir.Samples))
