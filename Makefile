@@ -3,7 +3,8 @@
 #   make bench-gate   run the gate on the bundled example module
 #   make test         every test (unit, end-to-end, GitHub fake, Pyroscope), lint, short fuzzing
 #
-# Long evaluations have their own targets: make power, make reallibs, make fuzz-long, make bench-compare.
+# Long evaluations have their own targets: make power, make reallibs, make simulate, make fuzz-long,
+# make bench-compare, make bench-callgrind (instruction counting's wall-time cost vs native timing).
 
 GO        ?= go
 BIN       := $(CURDIR)/bin
@@ -13,7 +14,7 @@ STATICCHECK_VERSION := v0.8.2
 ACTIONLINT_VERSION  := v1.7.12
 FUZZTIME  ?= 10s
 
-.PHONY: simulate all build bench-gate test test-go test-examples lint tools fuzz fuzz-long bench-compare power power-hygiene calibrate bench-agent bench-profiles reallibs clean
+.PHONY: all build bench-gate test test-go test-examples lint tools fuzz fuzz-long bench-compare power power-hygiene calibrate bench-agent bench-profiles bench-callgrind reallibs simulate clean
 
 all: build
 
@@ -98,6 +99,10 @@ calibrate: build
 	cd examples && $(PERFSLO) calibrate
 
 # The Pyroscope agent's CPU and RSS overhead on the demo service (about 2 minutes).
+# Instructions mode's wall time against native timing on the examples (needs valgrind).
+bench-callgrind:
+	$(GO) run ./bench/callgrind $(BENCH_CALLGRIND_FLAGS)
+
 bench-agent:
 	PERFSLO_PYROSCOPE_BIN="$$(bash .ci/pyroscope-server.sh)" $(GO) run ./bench/agent -rounds 3 -requests 10000
 
