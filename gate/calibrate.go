@@ -45,8 +45,9 @@ type Calibration struct {
 	Rounds int     `json:"rounds"`
 	Alpha  float64 `json:"alpha"`
 	Power  float64 `json:"power"`
-	// Tests is the size of the Holm family (statistical rows of a gate run):
-	// a lone regression is tested at Alpha/Tests.
+	// Tests is the size of the first stage's family (statistical rows of a
+	// gate run), for the record: a lone regression is screened at Alpha and
+	// confirmed at the first look's level (LoneAlpha).
 	Tests      int               `json:"tests"`
 	Config     string            `json:"config,omitempty"`
 	Benchmarks []CalibratedNoise `json:"benchmarks"`
@@ -70,13 +71,18 @@ type CalibratedNoise struct {
 	// itself; a significant difference here is this machine lying.
 	AADelta float64 `json:"aa_delta"`
 	AAP     float64 `json:"aa_p"`
-	// MDE is the smallest shift detected with Power at Count, Alpha/Tests.
+	// MDE is the smallest shift detected with Power at Count, LoneAlpha(Alpha).
 	MDE       *float64 `json:"mde"` // nil: no effect is detectable at Count
 	Tolerance float64  `json:"tolerance"`
 	// NeedCount is the smallest count whose MDE is within Tolerance; 0 when
 	// none up to MaxRecommendedCount is.
 	NeedCount int `json:"need_count"`
 }
+
+// LoneAlpha is the level a lone regression must reach under the gate's
+// procedure: screened at alpha, then tested alone at the first look's
+// alpha/2 (Benjamini–Hochberg over one candidate).
+func LoneAlpha(alpha float64) float64 { return alpha / 2 }
 
 // Calibrate turns one benchtime's A/A sides into noise rows and adds them to
 // c (c.Count, c.Power and opt set the arithmetic; c.Tests grows to the
@@ -85,7 +91,7 @@ type CalibratedNoise struct {
 func (c *Calibration) Calibrate(a, b *Side, benchtime string, opt Options) {
 	rep := Compare(a, b, opt)
 	c.Tests = max(c.Tests, rep.Settings.Tests)
-	alpha := opt.Alpha / float64(max(rep.Settings.Tests, 1))
+	alpha := LoneAlpha(opt.Alpha)
 	for _, row := range rep.Results {
 		if row.Assumption != "nothing" || row.Base == nil || row.Head == nil {
 			continue
@@ -153,8 +159,8 @@ func WriteCalibration(w io.Writer, cal *Calibration) {
 	m := cal.Machine
 	fmt.Fprintf(w, "A/A calibration on %s (%d cores, %s/%s, %s): %d rounds per side, cpu %d\n",
 		orDefault(m.CPU, "unknown CPU"), m.NumCPU, m.GOOS, m.GOARCH, m.GoVersion, cal.Rounds, cal.CPU)
-	fmt.Fprintf(w, "MDE: the smallest regression seen with %.0f%% power at count %d, α %g/%d (Holm over %d tests, one regression)\n\n",
-		100*cal.Power, cal.Count, cal.Alpha, max(cal.Tests, 1), cal.Tests)
+	fmt.Fprintf(w, "MDE: the smallest regression seen with %.0f%% power at count %d, α %g (a lone regression, confirmed at the first look's level; %d tests in the family)\n\n",
+		100*cal.Power, cal.Count, LoneAlpha(cal.Alpha), cal.Tests)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "benchmark\tunit\tbenchtime\tnoise (CV)\t± interval\tA/A Δ\tA/A p\tMDE\ttolerance\tcount needed\t")
 	for _, c := range cal.Benchmarks {
@@ -329,7 +335,7 @@ func (c *Calibration) Warnings(rep *Report, path string) []string {
 		noise[k] = n
 	}
 	tests := max(rep.Settings.Tests, 1)
-	alpha := rep.Settings.Alpha / float64(tests)
+	alpha := LoneAlpha(rep.Settings.Alpha)
 	var out []string
 	uncovered := 0
 	for _, row := range rep.Results {
@@ -361,8 +367,8 @@ func (c *Calibration) blindWarning(s Settings, row Row, n CalibratedNoise, tests
 	if mde <= row.Tolerance {
 		return ""
 	}
-	w := fmt.Sprintf("%s %s cannot see a %s %s regression here (MDE %s at count %d, α %g with Holm over %d tests, %.0f%% power; noise %s CV",
-		lastElem(row.Package), row.Benchmark, pctText(row.Tolerance), row.Unit, pctText(mde), count, s.Alpha, tests, 100*c.Power, pctText(n.CV))
+	w := fmt.Sprintf("%s %s cannot see a %s %s regression here (MDE %s at count %d, α %g for a lone regression of %d tests, %.0f%% power; noise %s CV",
+		lastElem(row.Package), row.Benchmark, pctText(row.Tolerance), row.Unit, pctText(mde), count, alpha, tests, 100*c.Power, pctText(n.CV))
 	if n.Benchtime != "" && s.Benchtime != "" && n.Benchtime != s.Benchtime {
 		w += fmt.Sprintf(" at benchtime %s, this run %s", n.Benchtime, s.Benchtime)
 	}

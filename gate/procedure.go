@@ -451,7 +451,7 @@ func (p *Procedure) detectAlpha() float64 {
 	if p.opt.Looks == 0 {
 		return smallestThreshold(p.opt.Alpha, max(1, p.tests), p.opt.Correction)
 	}
-	return p.lookAlpha(1)
+	return p.lookAlpha(1) // LoneAlpha with the default spending
 }
 
 // undecided says why a row could not be decided, and the smallest
