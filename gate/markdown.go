@@ -22,6 +22,20 @@ type MarkdownOptions struct {
 	Title string
 	// TruncatedNote replaces the default line that says the output was cut.
 	TruncatedNote string
+	// Notes are paragraphs right after the verdict line, never dropped:
+	// what a reader needs to weigh the verdict (who measured, who judged,
+	// a verdict that changed). They are escaped as report text is, so
+	// keep them short and few.
+	Notes []string
+	// Lists are titled bullet lists after what failed (the budgets a pull
+	// request loosens); items are escaped and dropped from the end to fit.
+	Lists []MarkdownList
+}
+
+// MarkdownList is one titled list of MarkdownOptions.Lists.
+type MarkdownList struct {
+	Title string
+	Items []string
 }
 
 // DefaultTruncatedNote tells a reader of a capped comment where the rest is.
@@ -67,19 +81,29 @@ func RenderMarkdown(r *Report, opt MarkdownOptions) string {
 		head.WriteString("### " + escapeText(opt.Title) + "\n\n")
 	}
 	head.WriteString(verdictLine(r) + "\n")
+	for _, n := range opt.Notes {
+		head.WriteString("\n" + escapeText(n) + "\n")
+	}
 	// The head is never dropped: without it the output says nothing.
 	m.b.WriteString(head.String())
 
-	sections := []mdSection{
-		warningsSection(r),
-		failingSection(r),
-		failuresSection(r),
+	// The failing rows come before the lists, which a pull request's text
+	// could make long.
+	sections := []mdSection{warningsSection(r), failingSection(r), failuresSection(r)}
+	for _, l := range opt.Lists {
+		s := mdSection{header: "\n#### " + escapeText(l.Title) + "\n\n"}
+		for _, it := range l.Items {
+			s.rows = append(s.rows, "- "+escapeText(it)+"\n")
+		}
+		sections = append(sections, s)
+	}
+	sections = append(sections,
 		unmeasurableSection(r),
 		chartSection(r),
 		attributionSection(r),
 		budgetSection(r),
 		passingSection(r),
-	}
+	)
 	for _, s := range sections {
 		if !m.section(s) {
 			m.b.WriteString(trunc)
@@ -639,6 +663,10 @@ var mdEscaper = strings.NewReplacer(
 )
 
 func escapeText(s string) string { return mdEscaper.Replace(s) }
+
+// EscapeMarkdown makes s literal in markdown prose, as the renderer does
+// with every name and message of a report: for text placed around it.
+func EscapeMarkdown(s string) string { return escapeText(s) }
 
 // escapeCell makes s one table cell: escapeText, which also escapes "|".
 func escapeCell(s string) string { return escapeText(s) }

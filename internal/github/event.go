@@ -21,9 +21,29 @@ type Event struct {
 	// HeadSHA is the commit the check run belongs on: the pull request's
 	// head, not the merge commit GITHUB_SHA names on pull_request.
 	HeadSHA string
+	// BaseSHA is the pull request's base commit, whose perfslo.yaml judges
+	// the report; "" when the payload does not name it (a fork's
+	// workflow_run: Client.Resolve asks GitHub).
+	BaseSHA string
 	// FromArtifact is true when PR came from an artifact, not from GitHub:
 	// it must be checked against HeadSHA before it is trusted.
 	FromArtifact bool
+	// SelfReported is true when the pull request's own code took the
+	// measurements posted here: a fork's pull request, or any workflow_run
+	// (whose artifact the measuring run's code wrote).
+	SelfReported bool
+
+	verified bool // FromArtifact's PR was checked (Client.Resolve)
+}
+
+// NamesPullRequest reports whether the event is about a pull request, so
+// that a base branch's rules apply to what it posts.
+func (e *Event) NamesPullRequest() bool {
+	switch e.Name {
+	case "pull_request", "pull_request_target", "workflow_run":
+		return true
+	}
+	return false
 }
 
 // ReadEvent reads the event payload at path (GITHUB_EVENT_PATH). name is
@@ -52,7 +72,11 @@ func ReadEvent(path, name, prFile string) (*Event, error) {
 		if ev.PR == 0 {
 			ev.PR = p.GetPullRequest().GetNumber()
 		}
-		ev.HeadSHA = p.GetPullRequest().GetHead().GetSHA()
+		pr := p.GetPullRequest()
+		ev.HeadSHA = pr.GetHead().GetSHA()
+		ev.BaseSHA = pr.GetBase().GetSHA()
+		// A deleted fork leaves head.repo null: still not this repository.
+		ev.SelfReported = pr.GetHead().GetRepo().GetFullName() != pr.GetBase().GetRepo().GetFullName()
 		if ev.PR == 0 || ev.HeadSHA == "" {
 			return nil, fmt.Errorf("%s: %s payload without pull_request.number and pull_request.head.sha", path, name)
 		}
@@ -63,6 +87,7 @@ func ReadEvent(path, name, prFile string) (*Event, error) {
 		}
 		run := p.GetWorkflowRun()
 		ev.HeadSHA = run.GetHeadSHA()
+		ev.SelfReported = true
 		if ev.HeadSHA == "" {
 			return nil, fmt.Errorf("%s: workflow_run payload without workflow_run.head_sha", path)
 		}
@@ -71,6 +96,7 @@ func ReadEvent(path, name, prFile string) (*Event, error) {
 		for _, pr := range run.PullRequests {
 			if pr.GetHead().GetSHA() == ev.HeadSHA || len(run.PullRequests) == 1 {
 				ev.PR = pr.GetNumber()
+				ev.BaseSHA = pr.GetBase().GetSHA()
 				break
 			}
 		}

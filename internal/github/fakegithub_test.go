@@ -1,12 +1,14 @@
 package github
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path"
 	"regexp"
 	"strconv"
 	"strings"
@@ -32,9 +34,13 @@ type fakeGitHub struct {
 	nextCommentID int64
 	checkRuns     []*fakeCheckRun
 	pulls         map[int]string // number → head SHA
-	faults        map[string][]fault
-	requests      []string // "METHOD /path?query"
-	perPageMax    int
+	pullBases     map[int]string // number → base SHA, when a test sets one
+	// files holds the repository's files by commit, then path: what the
+	// contents route serves.
+	files      map[string]map[string]string
+	faults     map[string][]fault
+	requests   []string // "METHOD /path?query"
+	perPageMax int
 	// tokenUser is the login GET /user answers for the token: a personal
 	// access token's owner. Empty answers as GitHub does for an installation
 	// token (GITHUB_TOKEN): 403, and comments are github-actions[bot]'s.
@@ -72,11 +78,15 @@ var routes = []*route{
 	{method: "PATCH", template: "/repos/{owner}/{repo}/check-runs/{check_run_id}", handle: (*fakeGitHub).updateCheckRun},
 	{method: "GET", template: "/repos/{owner}/{repo}/pulls/{pull_number}", handle: (*fakeGitHub).getPull},
 	{method: "GET", template: "/user", handle: (*fakeGitHub).getUser},
+	{method: "GET", template: "/repos/{owner}/{repo}/contents/{path}", handle: (*fakeGitHub).getContents},
 }
 
 func init() {
 	for _, r := range routes {
 		re := regexp.MustCompile(`\\\{([a-z_]+)\\\}`).ReplaceAllString(regexp.QuoteMeta(r.template), `(?P<$1>[^/]+)`)
+		// {path} spans segments (the spec's x-multi-segment), and is
+		// empty for the repository's root.
+		re = strings.Replace(re, `(?P<path>[^/]+)`, `(?P<path>.*)`, 1)
 		r.re = regexp.MustCompile("^" + re + "$")
 	}
 }
@@ -86,7 +96,8 @@ func newFakeGitHub(t testing.TB, repository, token string) *fakeGitHub {
 	owner, repo, _ := strings.Cut(repository, "/")
 	f := &fakeGitHub{
 		t: t, spec: loadSpec(t), token: token, owner: owner, repo: repo,
-		comments: map[int][]map[string]any{}, nextCommentID: 1000, pulls: map[int]string{},
+		comments: map[int][]map[string]any{}, nextCommentID: 1000, pulls: map[int]string{}, pullBases: map[int]string{},
+		files:  map[string]map[string]string{},
 		faults: map[string][]fault{}, perPageMax: 100,
 	}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
@@ -362,6 +373,11 @@ func (f *fakeGitHub) getPull(w http.ResponseWriter, _ *http.Request, params map[
 	pr := f.spec.example(f.t, "GET", "/repos/{owner}/{repo}/pulls/{pull_number}", "200").(map[string]any)
 	pr["number"] = n
 	pr["head"].(map[string]any)["sha"] = sha
+	f.mu.Lock()
+	if base, ok := f.pullBases[n]; ok {
+		pr["base"].(map[string]any)["sha"] = base
+	}
+	f.mu.Unlock()
 	f.writeJSON(w, http.StatusOK, pr)
 }
 
@@ -379,6 +395,59 @@ func (f *fakeGitHub) getUser(w http.ResponseWriter, _ *http.Request, _ map[strin
 	u := f.spec.example(f.t, "GET", "/user", "200").(map[string]any)
 	u["login"] = login
 	f.writeJSON(w, http.StatusOK, u)
+}
+
+// addFile puts a file in the repository at commit ref.
+func (f *fakeGitHub) addFile(ref, path, content string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.files[ref] == nil {
+		f.files[ref] = map[string]string{}
+	}
+	f.files[ref][path] = content
+}
+
+// getContents answers GET /repos/{owner}/{repo}/contents/{path}?ref=: a file
+// as GitHub's example of a file (base64, in lines of 60), a directory as
+// its example listing, 404 for a path or commit it does not have.
+func (f *fakeGitHub) getContents(w http.ResponseWriter, r *http.Request, params map[string]string, _ map[string]any) {
+	const tmpl = "/repos/{owner}/{repo}/contents/{path}"
+	ref, p := r.URL.Query().Get("ref"), strings.Trim(params["path"], "/")
+	f.mu.Lock()
+	tree, known := f.files[ref]
+	content, isFile := tree[p]
+	var names []string
+	for name := range tree {
+		if p == "" || strings.HasPrefix(name, p+"/") {
+			names = append(names, name)
+		}
+	}
+	f.mu.Unlock()
+	switch {
+	case !known:
+		f.writeError(w, http.StatusNotFound, "No commit found for the ref "+ref, "https://docs.github.com/rest/repos/contents#get-repository-content")
+	case isFile:
+		ex := f.spec.namedExample(f.t, "GET", tmpl, "200", "response-if-content-is-a-file").(map[string]any)
+		enc := base64.StdEncoding.EncodeToString([]byte(content))
+		var lines []string
+		for len(enc) > 60 {
+			lines, enc = append(lines, enc[:60]), enc[60:]
+		}
+		ex["content"] = strings.Join(append(lines, enc), "\n") + "\n"
+		ex["size"], ex["name"], ex["path"] = len(content), path.Base(p), p
+		f.writeJSON(w, http.StatusOK, ex)
+	case len(names) > 0:
+		proto := f.spec.namedExample(f.t, "GET", tmpl, "200", "response-if-content-is-a-directory").([]any)[0].(map[string]any)
+		var list []any
+		for _, name := range names {
+			e := deepCopy(f.t, proto).(map[string]any)
+			e["name"], e["path"], e["size"] = path.Base(name), name, len(tree[name])
+			list = append(list, e)
+		}
+		f.writeJSON(w, http.StatusOK, list)
+	default:
+		f.writeError(w, http.StatusNotFound, "Not Found", "https://docs.github.com/rest/repos/contents#get-repository-content")
+	}
 }
 
 // commentAuthors lists who wrote each comment of an issue, oldest first.

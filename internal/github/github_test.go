@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perfslo/perfslo/budgets"
 	"github.com/perfslo/perfslo/gate"
 )
 
@@ -456,11 +457,10 @@ func TestWorkflowRunWithPRNumberArtifact(t *testing.T) {
 	const pr = 42
 	h := newHarness(t, "workflow_run", payload)
 	h.gh.pulls[pr] = head
-	report := h.writeReport(failingReport(0))
-	// The measuring workflow uploads pr_number beside report.json.
-	if err := os.WriteFile(filepath.Join(h.dir, PRNumberFile), []byte("42\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	h.gh.addFile(rejudgeBase, "go.mod", rejudgeMod)
+	// The measuring workflow uploads pr_number and the raw samples beside
+	// report.json.
+	report := writeArtifact(t, h.dir, benchOutput(8000, 0), benchOutput(8000, 1), budgets.Default(), nil)
 	if _, stderr, err := h.run(RunConfig{ReportPath: report}); err != nil {
 		t.Fatalf("%v\n%s", err, stderr)
 	}

@@ -195,6 +195,20 @@ func (s *spec) example(t testing.TB, method, template, status string) any {
 	return deepCopy(t, ex["value"])
 }
 
+// namedExample returns a deep copy of the operation's example response
+// called name (GitHub's contents route has one per kind of content).
+func (s *spec) namedExample(t testing.TB, method, template, status, name string) any {
+	t.Helper()
+	op := s.operation(t, method, template)
+	resp := s.resolve(t, op["responses"].(map[string]any)[status]).(map[string]any)
+	media := resp["content"].(map[string]any)["application/json"].(map[string]any)
+	ex, ok := media["examples"].(map[string]any)[name]
+	if !ok {
+		t.Fatalf("%s %s %s has no example %q", method, template, status, name)
+	}
+	return deepCopy(t, s.resolve(t, ex).(map[string]any)["value"])
+}
+
 func deepCopy(t testing.TB, v any) any {
 	t.Helper()
 	b, err := json.Marshal(v)

@@ -27,6 +27,13 @@ type Options struct {
 	Locator *Locator
 	// NoComment and NoCheck skip one of the two.
 	NoComment, NoCheck bool
+	// Notes follow the verdict line of the comment, the check run and the
+	// job summary (Judgement.Notes), and Loosened is listed after what
+	// failed (Judgement.Loosened).
+	Notes, Loosened []string
+	// Refusal, when set, is why the report could not be judged: the
+	// comment and the check run (a failure) say so instead of showing it.
+	Refusal string
 }
 
 // Result is what was published.
@@ -35,6 +42,8 @@ type Result struct {
 	CommentCreated bool
 	CheckRun       *gh.CheckRun
 	Annotations    int
+	// Conclusion is the check run's.
+	Conclusion string
 	// Warnings are things the user should know that did not stop anything.
 	Warnings []string
 }
@@ -50,21 +59,65 @@ func CommentTitle(name string) string {
 // CommentMarkdown is the comment body for r: the marker, then the report,
 // capped at GitHub's comment limit.
 func CommentMarkdown(r *gate.Report, name string) string {
+	return commentMarkdown(r, Options{Name: name})
+}
+
+func commentMarkdown(r *gate.Report, opt Options) string {
+	if opt.Refusal != "" {
+		return RefusalMarkdown(Marker(opt.Name), CommentTitle(opt.Name), opt.Refusal, opt.Notes)
+	}
 	return gate.RenderMarkdown(r, gate.MarkdownOptions{
 		MaxLen: CommentMax,
-		Marker: Marker(name),
-		Title:  CommentTitle(name),
+		Marker: Marker(opt.Name),
+		Title:  CommentTitle(opt.Name),
+		Notes:  opt.Notes,
+		Lists:  loosenedList(opt.Loosened),
 	})
 }
 
 // SummaryMarkdown is the job summary for r: everything, up to the summary's
 // own 1 MiB limit.
 func SummaryMarkdown(r *gate.Report, name string) string {
+	return summaryMarkdown(r, Options{Name: name})
+}
+
+func summaryMarkdown(r *gate.Report, opt Options) string {
+	if opt.Refusal != "" {
+		return RefusalMarkdown("", CommentTitle(opt.Name), opt.Refusal, opt.Notes)
+	}
 	return gate.RenderMarkdown(r, gate.MarkdownOptions{
 		MaxLen:        stepSummaryMax,
-		Title:         CommentTitle(name),
+		Title:         CommentTitle(opt.Name),
 		TruncatedNote: "✂️ **Truncated** at the job summary's 1 MiB limit: the report artifact (report.json) has every row.",
+		Notes:         opt.Notes,
+		Lists:         loosenedList(opt.Loosened),
 	})
+}
+
+// LoosenedTitle heads the list of what a pull request's perfslo.yaml
+// loosens.
+const LoosenedTitle = "This pull request loosens perfslo.yaml (not applied here: the base branch's budgets judged it; they apply once it is merged)"
+
+func loosenedList(items []string) []gate.MarkdownList {
+	if len(items) == 0 {
+		return nil
+	}
+	return []gate.MarkdownList{{Title: LoosenedTitle, Items: items}}
+}
+
+// RefusalMarkdown says that a report was not judged, and why (escaped:
+// the reason may quote the artifact).
+func RefusalMarkdown(marker, title, why string, notes []string) string {
+	var b strings.Builder
+	if marker != "" {
+		b.WriteString(marker + "\n")
+	}
+	b.WriteString("### " + gate.EscapeMarkdown(title) + "\n\n")
+	b.WriteString("❌ **Not judged**: " + gate.EscapeMarkdown(truncate(why, 4000)) + "\n")
+	for _, n := range notes {
+		b.WriteString("\n" + gate.EscapeMarkdown(n) + "\n")
+	}
+	return b.String()
 }
 
 // Publish posts the sticky comment and the check run for opt.Report. Both
@@ -77,18 +130,14 @@ func (c *Client) Publish(ctx context.Context, opt Options) (*Result, error) {
 	res := &Result{}
 	var errs []error
 
-	if ev.PR != 0 && ev.FromArtifact {
-		// The number came from a pull request's artifact, which its author
-		// controls: post only if that pull request is the one the run built.
-		if err := c.verifyPR(ctx, ev); err != nil {
-			return nil, err
-		}
+	if err := c.Resolve(ctx, ev); err != nil {
+		return nil, err
 	}
 	if !opt.NoComment {
 		if ev.PR == 0 {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("no comment: the %s event names no pull request (for workflow_run, pass the PR number file with --pr-file)", ev.Name))
 		} else {
-			cm, created, err := c.UpsertComment(ctx, ev.PR, Marker(opt.Name), CommentMarkdown(r, opt.Name))
+			cm, created, err := c.UpsertComment(ctx, ev.PR, Marker(opt.Name), commentMarkdown(r, opt))
 			if err != nil {
 				errs = append(errs, err)
 			}
@@ -109,40 +158,50 @@ func (c *Client) Publish(ctx context.Context, opt Options) (*Result, error) {
 			if loc == nil {
 				loc = &Locator{}
 			}
-			notes, unplaced := Annotations(r, loc.Locate)
-			if len(unplaced) > 0 {
-				res.Warnings = append(res.Warnings, fmt.Sprintf("no annotation for %d row(s) without a source location (%s): run perfslo comment in a checkout, or let the gate record Row.source",
-					len(unplaced), LogSafe(strings.Join(firstN(unplaced, 3), ", "))))
+			cr := CheckRun{Name: CommentTitle(opt.Name), HeadSHA: ev.HeadSHA, ExternalID: "perfslo:" + nameOrDefault(opt.Name)}
+			if opt.Refusal != "" {
+				cr.Conclusion, cr.Title = "failure", "Not judged: "+truncate(opt.Refusal, 120)
+				cr.Summary = RefusalMarkdown("", "", opt.Refusal, opt.Notes)
+			} else {
+				notes, unplaced := Annotations(r, loc.Locate)
+				if len(unplaced) > 0 {
+					res.Warnings = append(res.Warnings, fmt.Sprintf("no annotation for %d row(s) without a source location (%s): run perfslo comment in a checkout, or let the gate record Row.source",
+						len(unplaced), LogSafe(strings.Join(firstN(unplaced, 3), ", "))))
+				}
+				cr.Conclusion, cr.Title, cr.Annotations = Conclusion(r), checkTitle(r), notes
+				cr.Summary = gate.RenderMarkdown(r, gate.MarkdownOptions{MaxLen: checkSummaryMax, Notes: opt.Notes, Lists: loosenedList(opt.Loosened)})
 			}
-			summary := gate.RenderMarkdown(r, gate.MarkdownOptions{MaxLen: checkSummaryMax})
-			cr, err := c.PublishCheckRun(ctx, CheckRun{
-				Name:        CommentTitle(opt.Name),
-				HeadSHA:     ev.HeadSHA,
-				Conclusion:  Conclusion(r),
-				Title:       checkTitle(r),
-				Summary:     summary,
-				Annotations: notes,
-				ExternalID:  "perfslo:" + nameOrDefault(opt.Name),
-			})
+			created, err := c.PublishCheckRun(ctx, cr)
 			if err != nil {
 				errs = append(errs, err)
 			}
-			res.CheckRun, res.Annotations = cr, len(notes)
+			res.CheckRun, res.Annotations, res.Conclusion = created, len(cr.Annotations), cr.Conclusion
 		}
 	}
 	return res, c.scrub(errors.Join(errs...))
 }
 
-// verifyPR checks that the pull request ev names has ev.HeadSHA as its head.
-func (c *Client) verifyPR(ctx context.Context, ev *Event) error {
+// Resolve makes ev safe to post on. A pull request number from the
+// artifact, which its author controls, is checked against the head commit
+// the run measured: perfslo posts only on the pull request the run built.
+// The base commit, when the event does not name it (a fork's workflow_run),
+// is taken from GitHub's copy of the pull request. Resolve asks GitHub once.
+func (c *Client) Resolve(ctx context.Context, ev *Event) error {
+	if ev.PR == 0 || ev.verified || (!ev.FromArtifact && ev.BaseSHA != "") {
+		return nil
+	}
 	pr, _, err := c.gh.PullRequests.Get(ctx, c.owner, c.repo, ev.PR)
 	if err != nil {
 		return c.explain(err, fmt.Sprintf("read pull request #%d to check the artifact's PR number", ev.PR), permRead, c.retry.Now())
 	}
-	if got := pr.GetHead().GetSHA(); got != ev.HeadSHA {
+	if got := pr.GetHead().GetSHA(); ev.FromArtifact && got != ev.HeadSHA {
 		return fmt.Errorf("the artifact names pull request #%d, whose head is %s, but the workflow run measured %s: refusing to post (a newer push, or an artifact that lies about its PR)",
 			ev.PR, shortSHA(got), shortSHA(ev.HeadSHA))
 	}
+	if ev.BaseSHA == "" {
+		ev.BaseSHA = pr.GetBase().GetSHA()
+	}
+	ev.verified = true
 	return nil
 }
 

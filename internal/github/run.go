@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/perfslo/perfslo/gate"
 	"github.com/perfslo/perfslo/internal/redact"
 )
 
@@ -35,6 +36,15 @@ type RunConfig struct {
 	// Author is the login the token writes comments as (Config.Author);
 	// empty asks GitHub.
 	Author string
+	// BaseSHA, when set, is the commit whose budgets judge the report's raw
+	// samples; on workflow_run events it defaults to the pull request's
+	// base. Other events post the report as measured unless it is set.
+	BaseSHA string
+	// ConfigPath is perfslo.yaml's path in the repository, read at the
+	// base and head commits; empty means "perfslo.yaml".
+	ConfigPath string
+	// AllowRemoved accepts benchmarks the head no longer ran when judging.
+	AllowRemoved bool
 
 	// Getenv reads the Actions environment (GITHUB_TOKEN, ...).
 	Getenv func(string) string
@@ -69,21 +79,17 @@ func Run(ctx context.Context, cfg RunConfig, stdout, stderr io.Writer) error {
 }
 
 func run(ctx context.Context, cfg RunConfig, getenv func(string) string, secrets []string, stdout, stderr io.Writer) error {
-	r, err := LoadReport(cfg.ReportPath)
-	if err != nil {
-		return err
-	}
-	// Everything posted or printed is rendered from the report: mask any
-	// credential in it once, here (a warning that quotes a server's error).
-	redact.Strings(r, secrets...)
-	if p := getenv("GITHUB_STEP_SUMMARY"); p != "" {
-		if err := AppendStepSummary(p, SummaryMarkdown(r, cfg.Name)); err != nil {
+	if cfg.MarkdownOnly {
+		// No API call, so no base commit's budgets: the report as measured.
+		r, err := LoadReport(cfg.ReportPath)
+		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "perfslo comment: job summary appended to %s\n", p)
-	}
-	if cfg.MarkdownOnly {
-		_, err := io.WriteString(stdout, CommentMarkdown(r, cfg.Name))
+		redact.Strings(r, secrets...)
+		if err := writeSummary(getenv, SummaryMarkdown(r, cfg.Name), stderr); err != nil {
+			return err
+		}
+		_, err = io.WriteString(stdout, CommentMarkdown(r, cfg.Name))
 		return err
 	}
 
@@ -104,6 +110,26 @@ func run(ctx context.Context, cfg RunConfig, getenv func(string) string, secrets
 	if ev.HeadSHA == "" {
 		ev.HeadSHA = getenv("GITHUB_SHA")
 	}
+	if cfg.BaseSHA != "" {
+		ev.BaseSHA = cfg.BaseSHA
+	}
+	// On workflow_run the report crossed from the pull request's run:
+	// read its whole directory as the artifact it is.
+	var r *gate.Report
+	if ev.Name == "workflow_run" && filepath.Base(cfg.ReportPath) == ReportFile {
+		var a *Artifact
+		if a, err = ReadArtifact(filepath.Dir(cfg.ReportPath), ArtifactLimits{}); err == nil {
+			r = a.Report
+		}
+	} else {
+		r, err = LoadReport(cfg.ReportPath)
+	}
+	if err != nil {
+		return err
+	}
+	// Everything posted or printed is rendered from the report: mask any
+	// credential in it once, here (a warning that quotes a server's error).
+	redact.Strings(r, secrets...)
 	if ev.Name == "workflow_run" && ev.PR == 0 && !cfg.NoComment {
 		return fmt.Errorf("the workflow_run event lists no pull request (always so for forks) and no PR number file was found: pass --pr-file, or upload %q beside report.json in the measuring workflow", PRNumberFile)
 	}
@@ -118,19 +144,40 @@ func run(ctx context.Context, cfg RunConfig, getenv func(string) string, secrets
 	if err != nil {
 		return err
 	}
-	var loc *Locator
+	if err := client.Resolve(ctx, ev); err != nil {
+		return err
+	}
+	opt := Options{Report: r, Name: cfg.Name, Event: ev, NoComment: cfg.NoComment, NoCheck: cfg.NoCheck}
+	if ev.SelfReported {
+		opt.Notes = []string{SelfReportedNote}
+	}
+	var refused error
+	if ev.Name == "workflow_run" || cfg.BaseSHA != "" {
+		if refused = judge(ctx, client, cfg, ev, &opt); refused != nil {
+			refused = redact.Error(refused, secrets...)
+			opt.Refusal = refused.Error()
+			fmt.Fprintf(stderr, "perfslo comment: not judged: %s\n", LogSafe(opt.Refusal))
+		}
+		redact.Strings(opt.Report, secrets...)
+	}
+	for i := range opt.Notes {
+		opt.Notes[i] = redact.String(opt.Notes[i], secrets...)
+	}
+	for i := range opt.Loosened {
+		opt.Loosened[i] = redact.String(opt.Loosened[i], secrets...)
+	}
+	if err := writeSummary(getenv, summaryMarkdown(opt.Report, opt), stderr); err != nil {
+		return err
+	}
 	if cfg.SourceDir != "" {
-		loc = NewLocator(cfg.SourceDir)
+		opt.Locator = NewLocator(cfg.SourceDir)
 	} else {
-		loc = &Locator{}
+		opt.Locator = &Locator{}
 	}
 	if cfg.PathPrefix != "" {
-		loc.Prefix = cfg.PathPrefix
+		opt.Locator.Prefix = cfg.PathPrefix
 	}
-	res, err := client.Publish(ctx, Options{
-		Report: r, Name: cfg.Name, Event: ev, Locator: loc,
-		NoComment: cfg.NoComment, NoCheck: cfg.NoCheck,
-	})
+	res, err := client.Publish(ctx, opt)
 	if res != nil {
 		for _, w := range res.Warnings {
 			fmt.Fprintln(stderr, "perfslo comment: warning:", redact.String(w, secrets...))
@@ -143,10 +190,50 @@ func run(ctx context.Context, cfg RunConfig, getenv func(string) string, secrets
 			fmt.Fprintf(stdout, "comment: %s %s\n", verb, res.Comment.GetHTMLURL())
 		}
 		if res.CheckRun != nil {
-			fmt.Fprintf(stdout, "check run: %s (%s, %d annotations) %s\n", CommentTitle(cfg.Name), Conclusion(r), res.Annotations, res.CheckRun.GetHTMLURL())
+			fmt.Fprintf(stdout, "check run: %s (%s, %d annotations) %s\n", CommentTitle(cfg.Name), res.Conclusion, res.Annotations, res.CheckRun.GetHTMLURL())
 		}
 	}
+	if refused != nil {
+		// Posted as not judged; the job fails too, so nobody reads a
+		// green run as a pass.
+		return errors.Join(fmt.Errorf("not judged: %w", refused), err)
+	}
 	return err
+}
+
+// judge replaces opt.Report with the report judged again from its raw
+// samples under the base commit's budgets, and adds what the reader must
+// know; an error is why it could not be judged.
+func judge(ctx context.Context, client *Client, cfg RunConfig, ev *Event, opt *Options) error {
+	if ev.BaseSHA == "" {
+		return errors.New("the base commit is unknown (the event names no pull request base): pass --base-sha")
+	}
+	path := cfg.ConfigPath
+	if path == "" {
+		path = "perfslo.yaml"
+	}
+	j, err := client.Judge(ctx, JudgeInput{
+		Report: opt.Report, Dir: filepath.Dir(cfg.ReportPath), ConfigPath: path,
+		BaseSHA: ev.BaseSHA, HeadSHA: ev.HeadSHA, AllowRemoved: cfg.AllowRemoved,
+	})
+	if err != nil {
+		return err
+	}
+	opt.Report, opt.Loosened = j.Report, j.Loosened
+	opt.Notes = append(opt.Notes, j.Notes...)
+	return nil
+}
+
+func writeSummary(getenv func(string) string, markdown string, stderr io.Writer) error {
+	p := getenv("GITHUB_STEP_SUMMARY")
+	if p == "" {
+		return nil
+	}
+	if err := AppendStepSummary(p, markdown); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "perfslo comment: job summary appended to %s\n", p)
+	return nil
 }
 
 func fileExists(p string) bool {

@@ -346,13 +346,22 @@ func ReadArtifactFile(a *Artifact, name string, limit int64) ([]byte, error) {
 	if !filepath.IsLocal(clean) {
 		return nil, fmt.Errorf("artifact file %q: not a path inside the artifact", name)
 	}
-	p := filepath.Join(a.Dir, clean)
-	st, err := os.Lstat(p)
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: a %s, not a regular file", p, kindOf(st.Mode().Type()))
+	// Every directory on the way must be one, not a link out of the
+	// artifact: Lstat of the file alone would follow them.
+	parts := strings.Split(clean, string(filepath.Separator))
+	p := a.Dir
+	for i, part := range parts {
+		p = filepath.Join(p, part)
+		st, err := os.Lstat(p)
+		if err != nil {
+			return nil, err
+		}
+		switch last := i == len(parts)-1; {
+		case last && !st.Mode().IsRegular():
+			return nil, fmt.Errorf("%s: a %s, not a regular file", p, kindOf(st.Mode().Type()))
+		case !last && st.Mode().Type()&fs.ModeSymlink != 0:
+			return nil, fmt.Errorf("%s: a symbolic link, not a directory of the artifact", p)
+		}
 	}
 	return bounded.ReadFile(p, limit)
 }

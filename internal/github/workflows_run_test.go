@@ -81,13 +81,18 @@ func TestShippedWorkflowsRun(t *testing.T) {
 		t.Errorf("the checkout left credentials in .git/config for the benchmarks to read (%v)", err)
 	}
 
-	fake.pulls[pr] = head1
+	// The posting job reads perfslo.yaml at the base and head commits
+	// through the contents API: the fake serves the repository's files.
+	base := strings.TrimSpace(gitOK(t, origin, "rev-parse", "main"))
+	serveCommits(t, fake, origin, base, head1)
+	fake.pulls[pr], fake.pullBases[pr] = head1, base
 	comment := runWorkflowRun(t, runner, runEvent, measure, head1, "failure")
 	if comment.outcome != "success" {
 		t.Fatalf("the comment job failed: %+v", comment.steps)
 	}
 	bodies, authors := fake.commentBodies(pr), fake.commentAuthors(pr)
-	if len(bodies) != 1 || authors[0] != ActionsBot || !strings.Contains(bodies[0], "❌ **Fail**") || !strings.Contains(bodies[0], "BenchmarkSum") {
+	if len(bodies) != 1 || authors[0] != ActionsBot || !strings.Contains(bodies[0], "❌ **Fail**") || !strings.Contains(bodies[0], "BenchmarkSum") ||
+		!strings.Contains(bodies[0], "perfslo.yaml of the base commit "+shortSHA(base)) || !strings.Contains(bodies[0], "Self-reported") {
 		t.Errorf("after push 1: comments by %v:\n%.600s", authors, strings.Join(bodies, "\n---\n"))
 	}
 	runs := fake.runs()
@@ -110,6 +115,7 @@ func TestShippedWorkflowsRun(t *testing.T) {
 	if report := artifactReport(t, runner, measure); report.Verdict() != gate.Pass {
 		t.Errorf("clean change: verdict %s, rows %v", report.Verdict(), rowList(report))
 	}
+	serveCommits(t, fake, origin, head2)
 	fake.pulls[pr] = head2
 	comment = runWorkflowRun(t, runner, runEvent, measure, head2, "success")
 	if comment.outcome != "success" {
@@ -122,6 +128,17 @@ func TestShippedWorkflowsRun(t *testing.T) {
 	runs = fake.runs()
 	if len(runs) != 2 || runs[1].Body["head_sha"] != head2 || runs[1].Body["conclusion"] != "success" {
 		t.Errorf("after push 2: check runs %v", checkRunSummary(runs))
+	}
+}
+
+// serveCommits makes the fake serve perfslo.yaml and go.mod of each commit
+// of the git repository dir, as GitHub's contents API would.
+func serveCommits(t *testing.T, f *fakeGitHub, dir string, commits ...string) {
+	t.Helper()
+	for _, c := range commits {
+		for _, p := range []string{"perfslo.yaml", "go.mod"} {
+			f.addFile(c, p, gitOK(t, dir, "show", c+":"+p))
+		}
 	}
 }
 

@@ -80,7 +80,7 @@ func TestCommentWorkflowNeverRunsPRCode(t *testing.T) {
 		}
 	}
 	perms, _ := wf["permissions"].(map[string]any)
-	for k, want := range map[string]string{"pull-requests": "write", "checks": "write", "actions": "read"} {
+	for k, want := range map[string]string{"pull-requests": "write", "checks": "write", "actions": "read", "contents": "read"} {
 		if perms[k] != want {
 			t.Errorf("permissions.%s = %v, want %s", k, perms[k], want)
 		}

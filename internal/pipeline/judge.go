@@ -27,69 +27,14 @@ func Judge(p Plan, b *Built, m *Measured, rep *gate.Report) {
 	// selection are simply not exercised; with the configured selection, a
 	// budget that matches nothing is a mistake (a renamed benchmark) and
 	// must not pass silently.
-	unmatched := UnmatchedBudgets(p.Config, rep)
 	if p.Narrowed {
-		if len(unmatched) > 0 {
-			rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d budget(s) not exercised: --bench/--packages left their benchmarks out", len(unmatched)))
+		if n := len(gate.UnmatchedBudgets(p.Config, rep)); n > 0 {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d budget(s) not exercised: --bench/--packages left their benchmarks out", n))
 		}
 		return
 	}
-	for _, e := range unmatched {
-		// A budget that judges nothing fails the suite, in its verdict and
-		// not only in the exit code: a renamed benchmark would otherwise
-		// switch its RAER off while the check run says success.
-		rep.Failures = append(rep.Failures, gate.Failure{Side: "head", Kind: gate.FailureBudget,
-			Output: "budget matches no benchmark: " + e.Error()})
-	}
-	rep.Failures = append(rep.Failures, Vanished(rep, p.AllowRemoved)...)
-}
-
-// Vanished returns a failure for each package that gave results on the base
-// and none on the head (a TestMain that exits early, a build tag), and,
-// unless removed benchmarks are allowed, one for each benchmark the head no
-// longer ran (renamed, deleted, or b.Skip): without these a head that
-// produced nothing would turn every row into "removed" and pass.
-func Vanished(rep *gate.Report, allowRemoved bool) []gate.Failure {
-	headPkgs := map[string]bool{}
-	for _, r := range rep.Results {
-		if r.Head != nil {
-			headPkgs[r.Package] = true
-		}
-	}
-	var out []gate.Failure
-	seen := map[string]bool{}
-	for _, r := range rep.Results {
-		if r.Verdict != gate.Removed {
-			continue
-		}
-		switch {
-		case !headPkgs[r.Package] && !seen[r.Package]:
-			seen[r.Package] = true
-			out = append(out, gate.Failure{Package: r.Package, Side: "head", Kind: gate.FailureNoResults,
-				Output: "the base gave benchmark results for this package and the head none: did its TestMain exit early, or a build tag drop its benchmarks?"})
-		case headPkgs[r.Package] && !allowRemoved && !seen[r.Package+" "+r.Benchmark]:
-			seen[r.Package+" "+r.Benchmark] = true
-			out = append(out, gate.Failure{Package: r.Package, Benchmark: r.Benchmark, Side: "head", Kind: gate.FailureRemoved,
-				Output: r.Benchmark + " ran on the base and not on the head (renamed, deleted, or skipped with b.Skip); --allow-removed accepts that"})
-		}
-	}
-	return out
-}
-
-// UnmatchedBudgets lists the budget entries of cfg that apply to no
-// benchmark the report's head measured.
-func UnmatchedBudgets(cfg *budgets.Config, rep *gate.Report) []*budgets.Error {
-	seen := map[budgets.BenchmarkID]bool{}
-	var ids []budgets.BenchmarkID
-	for _, r := range rep.Results {
-		id := budgets.ParseBenchmarkID(r.Package, r.Benchmark, 0)
-		id.Procs = 0
-		if r.Head != nil && !seen[id] {
-			seen[id] = true
-			ids = append(ids, id)
-		}
-	}
-	return cfg.Unmatched(ids)
+	rep.Failures = append(rep.Failures, gate.UnmatchedFailures(p.Config, rep)...)
+	rep.Failures = append(rep.Failures, gate.Vanished(rep, p.AllowRemoved)...)
 }
 
 // Benchmarks lists the benchmarks a side holds, for budget matching.
