@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -46,9 +47,22 @@ func TestFailedWriteKeepsOld(t *testing.T) {
 	}
 }
 
-func TestWriteMissingDir(t *testing.T) {
-	err := WriteBytes(filepath.Join(t.TempDir(), "no", "such", "dir", "f"), nil)
-	if err == nil {
-		t.Fatal("want an error for a missing directory")
+// TestWriteCreatesDir: an output path's directory is created (a workflow's
+// --json perfslo-report/report.json must not fail on a fresh runner).
+func TestWriteCreatesDir(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "no", "such", "dir", "f")
+	if err := WriteBytes(path, []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(path); err != nil || string(got) != "x" {
+		t.Errorf("read %q, %v", got, err)
+	}
+	// A directory that cannot be made is still an error, naming the path.
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteBytes(filepath.Join(file, "f"), nil); err == nil || !strings.Contains(err.Error(), file) {
+		t.Errorf("write below a file: %v, want an error naming it", err)
 	}
 }
