@@ -380,9 +380,8 @@ func appendRun(path string, r Run) error {
 	return f.Close()
 }
 
-// oneLine is a run's progress line.
-func oneLine(r Run) string {
-	flags, und := 0, 0
+// counts are the run's flagged and undecided rows of the counted units.
+func (r Run) counts() (flags, undecided int) {
 	for _, o := range r.Rows {
 		if unitClass(o.Unit) != "" {
 			continue
@@ -391,9 +390,15 @@ func oneLine(r Run) string {
 		case outFlag:
 			flags++
 		case outUndecided:
-			und++
+			undecided++
 		}
 	}
+	return flags, undecided
+}
+
+// oneLine is a run's progress line.
+func oneLine(r Run) string {
+	flags, und := r.counts()
 	s := fmt.Sprintf("exit %d, %.0f s, %d rows, %d flagged, %d undecided", r.Exit, r.Wall, len(r.Rows), flags, und)
 	if r.Crash {
 		s += ", CRASH: " + r.Error

@@ -297,18 +297,7 @@ func writeRunList(w io.Writer, runs []Run) {
 	fmt.Fprintln(w, "\n## Every run\n\n| module | scenario | tool | rep | exit | wall | flags | undecided | load before→after | verdict / error |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|")
 	for _, r := range runs {
-		flags, und := 0, 0
-		for _, o := range r.Rows {
-			if unitClass(o.Unit) != "" {
-				continue
-			}
-			switch o.Outcome {
-			case outFlag:
-				flags++
-			case outUndecided:
-				und++
-			}
-		}
+		flags, und := r.counts()
 		v := r.Verdict
 		if r.Crash {
 			v = "CRASH: " + r.Error

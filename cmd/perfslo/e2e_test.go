@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/perfslo/perfslo/gate"
+	"github.com/perfslo/perfslo/internal/github"
 )
 
 // perfslo runs the CLI in-process in dir and returns its exit code and
@@ -99,14 +100,10 @@ func edit(t *testing.T, path, old, new string) {
 	writeFile(t, path, strings.Replace(string(b), old, new, 1))
 }
 
+// readReport reads a report the way perfslo comment does (size cap, strict).
 func readReport(t *testing.T, path string) *gate.Report {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := gate.ReadJSON(f)
+	r, err := github.LoadReport(path)
 	if err != nil {
 		t.Fatal(err)
 	}

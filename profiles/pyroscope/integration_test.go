@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/perfslo/perfslo/gate"
+	"github.com/perfslo/perfslo/internal/github"
 )
 
 // TestAgentProfilesAndTags: the demo service's agent sent CPU and
@@ -375,14 +376,10 @@ func closedPort(t *testing.T) string {
 	return u
 }
 
+// readReport reads a report the way perfslo comment does (size cap, strict).
 func readReport(t *testing.T, path string) *gate.Report {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := gate.ReadJSON(f)
+	r, err := github.LoadReport(path)
 	if err != nil {
 		t.Fatal(err)
 	}
