@@ -46,7 +46,8 @@ type Procedure struct {
 	looks      int   // confirmation looks taken
 	rounds     []int // rounds of the first stage and of each look or top-up
 	state      map[Key]*rowState
-	last       *measured // the pooled samples, measured
+	last       *measured // the pooled samples of the open rows, measured
+	lastAll    bool      // last holds every row (nothing was decided before it)
 	pending    *Look
 	stopped    string
 	tests      int // the first stage's family size
@@ -214,8 +215,14 @@ func (p *Procedure) classify() {
 			}
 		}
 	}
+	all := true
+	for _, s := range []*Side{p.base, p.head} {
+		for _, k := range s.keys {
+			all = all && open[k]
+		}
+	}
 	m := measure(subset(p.base, open), subset(p.head, open), p.opt)
-	p.last = m
+	p.last, p.lastAll = m, all
 	oneStage := p.opt.Looks == 0
 	for i, k := range m.keys {
 		st := p.stateOf(k)
@@ -362,7 +369,10 @@ func (p *Procedure) confirm(look Look, base, head *Side) {
 // Report returns the verdicts so far: rows still open are undecided
 // (unmeasurable), each with the true reason.
 func (p *Procedure) Report() *Report {
-	m := measure(p.base, p.head, p.opt)
+	m := p.last
+	if !p.lastAll {
+		m = measure(p.base, p.head, p.opt)
+	}
 	rep := &Report{
 		Schema:   SchemaVersion,
 		Base:     p.base.Source,
