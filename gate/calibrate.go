@@ -113,8 +113,8 @@ func (c *Calibration) Calibrate(a, b *Side, benchtime string, opt Options) {
 		n := CalibratedNoise{
 			Package: row.Package, Benchmark: row.Benchmark, Unit: row.Unit, Benchtime: benchtime,
 			N: len(samples), Center: row.Base.Center, CV: cv,
-			Interval:  finite(math.Max(spreadOf(row.Base), spreadOf(row.Head))),
-			MDE:       finite(MinimumDetectableEffect(c.Count, cv, alpha, c.Power)),
+			Interval:  finitePtr(math.Max(spreadOf(row.Base), spreadOf(row.Head))),
+			MDE:       finitePtr(MinimumDetectableEffect(c.Count, cv, alpha, c.Power)),
 			Tolerance: row.Tolerance,
 		}
 		if row.Delta != nil {
@@ -128,14 +128,6 @@ func (c *Calibration) Calibrate(a, b *Side, benchtime string, opt Options) {
 		}
 		c.Benchmarks = append(c.Benchmarks, n)
 	}
-}
-
-// finite is f for JSON, which has no infinity: nil stands for it.
-func finite(f float64) *float64 {
-	if math.IsInf(f, 0) || math.IsNaN(f) {
-		return nil
-	}
-	return &f
 }
 
 // infinite reads finite's encoding back.
@@ -165,8 +157,8 @@ func WriteCalibration(w io.Writer, cal *Calibration) {
 	fmt.Fprintln(tw, "benchmark\tunit\tbenchtime\tnoise (CV)\t± interval\tA/A Δ\tA/A p\tMDE\ttolerance\tcount needed\t")
 	for _, c := range cal.Benchmarks {
 		fmt.Fprintf(tw, "%s %s\t%s\t%s\t%s\t±%s\t%+.1f%%\t%.2f\t%s\t%s\t%s\t\n",
-			lastElem(c.Package), c.Benchmark, c.Unit, orDefault(c.Benchtime, "default"), pctText(c.CV), pctText(infinite(c.Interval)),
-			100*c.AADelta, c.AAP, pctText(infinite(c.MDE)), pctText(c.Tolerance), needText(c, cal.Count))
+			lastElem(c.Package), c.Benchmark, c.Unit, orDefault(c.Benchtime, "default"), pct(c.CV), pct(infinite(c.Interval)),
+			100*c.AADelta, c.AAP, pct(infinite(c.MDE)), pct(c.Tolerance), needText(c, cal.Count))
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
@@ -225,13 +217,6 @@ func (cal *Calibration) recommendations() []string {
 		out = append(out, line)
 	}
 	return out
-}
-
-func pctText(f float64) string {
-	if math.IsInf(f, 0) || math.IsNaN(f) {
-		return "∞"
-	}
-	return strings.TrimSuffix(fmt.Sprintf("%.1f", 100*f), ".0") + "%"
 }
 
 func orDefault(s, def string) string {
@@ -368,7 +353,7 @@ func (c *Calibration) blindWarning(s Settings, row Row, n CalibratedNoise, tests
 		return ""
 	}
 	w := fmt.Sprintf("%s %s cannot see a %s %s regression here (MDE %s at count %d, α %g for a lone regression of %d tests, %.0f%% power; noise %s CV",
-		lastElem(row.Package), row.Benchmark, pctText(row.Tolerance), row.Unit, pctText(mde), count, alpha, tests, 100*c.Power, pctText(n.CV))
+		lastElem(row.Package), row.Benchmark, pct(row.Tolerance), row.Unit, pct(mde), count, alpha, tests, 100*c.Power, pct(n.CV))
 	if n.Benchtime != "" && s.Benchtime != "" && n.Benchtime != s.Benchtime {
 		w += fmt.Sprintf(" at benchtime %s, this run %s", n.Benchtime, s.Benchtime)
 	}

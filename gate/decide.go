@@ -37,7 +37,7 @@ func equivalent(r *Row) bool {
 		return false
 	}
 	b := r.Change.worseBound(r.HigherIsBetter)
-	return !math.IsInf(b, 0) && !math.IsNaN(b) && b <= r.Tolerance
+	return isFinite(b) && b <= r.Tolerance
 }
 
 func changeText(r *Row) string {
@@ -92,7 +92,7 @@ func correctionName(c string) string {
 }
 
 func pct(f float64) string {
-	if math.IsInf(f, 0) {
+	if !isFinite(f) {
 		return "∞"
 	}
 	s := fmt.Sprintf("%.1f", 100*f)
@@ -121,7 +121,7 @@ func judgeBudget(r *Row, entry *budgets.Budget, file string) (*BudgetResult, bud
 		return nil, withinBudget, ""
 	}
 	limit, err := lim.Eval(r.Benchmark)
-	if err == nil && (math.IsInf(limit, 0) || math.IsNaN(limit)) {
+	if err == nil && !isFinite(limit) {
 		err = fmt.Errorf("limit %s evaluates to %v for %s", lim.Source, limit, r.Benchmark)
 	}
 	if err != nil {

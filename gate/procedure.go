@@ -215,6 +215,8 @@ func (p *Procedure) classify() {
 			}
 		}
 	}
+	// Whether the subset is every row (a decided sec/op measured for its
+	// derived units counts): then this measurement serves Report too.
 	all := true
 	for _, s := range []*Side{p.base, p.head} {
 		for _, k := range s.keys {
@@ -481,7 +483,7 @@ func (p *Procedure) undecided(r *Row, noise float64) string {
 		return fmt.Sprintf("too few samples for a %.0f%% interval of the change at n=%d per side", 100*p.opt.Confidence, n)
 	}
 	could := ""
-	if mde := MinimumDetectableEffect(n, noise, alpha, MDEPower); !math.IsNaN(mde) && !math.IsInf(mde, 0) {
+	if mde := MinimumDetectableEffect(n, noise, alpha, MDEPower); isFinite(mde) {
 		could = fmt.Sprintf("; could detect ≥ %s", pct(mde))
 	}
 	return fmt.Sprintf("undecided: the change's %.0f%% interval %s reaches beyond the %s tolerance (noise %s robust CV at n=%d per side)%s",

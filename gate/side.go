@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"strings"
 
 	"github.com/perfslo/perfslo/budgets"
@@ -43,7 +42,7 @@ func NewSide(src Source) *Side {
 func (s *Side) Add(r *benchfmt.Result) {
 	id := budgets.ResultID(r, 0)
 	for _, v := range r.Values {
-		if math.IsNaN(v.Value) || math.IsInf(v.Value, 0) {
+		if !isFinite(v.Value) {
 			file, line := r.Pos()
 			where := file
 			if line > 0 {

@@ -38,7 +38,8 @@ func (o *reportOutputs) emit(env *environment, r *gate.Report) (int, error) {
 	if o.allowUnmeasurable && failOn == gate.FailOnUnmeasurable {
 		failOn = gate.FailOnFail
 	}
-	if _, _, err := r.Exit(failOn); err != nil {
+	code, why, err := r.Exit(failOn)
+	if err != nil {
 		return gate.ExitUndecided, err
 	}
 	var errs []error
@@ -60,7 +61,6 @@ func (o *reportOutputs) emit(env *environment, r *gate.Report) (int, error) {
 	if err := errors.Join(errs...); err != nil {
 		return gate.ExitUndecided, err
 	}
-	code, why, _ := r.Exit(failOn)
 	if why != "" {
 		fmt.Fprintln(env.stderr, "perfslo: "+why)
 	}
