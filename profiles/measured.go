@@ -147,3 +147,42 @@ func scaled(m *Measured, ops int64, sign float64) (*profile.Profile, error) {
 	p.Scale(sign * float64(ops) / float64(m.Iters))
 	return p, nil
 }
+
+// AtPace returns a copy of m whose CPU time is scaled so that its total per
+// op is secPerOp, the side's median over all its timing rounds. One profiled
+// process per side is one draw of a process-level noise that reaches 8–42%
+// on shared machines — a slow process, or one that waited for a core, moves
+// every function alike — so diffing two raw profiles can show a 35%
+// regression as 3% or as 88%. Rescaled, each profile keeps what one process
+// can tell (how the cost divides among functions) and takes the total from
+// the statistics, so the functions' deltas add up to the measured change.
+// Where GC workers ran on other cores, CPU per op exceeds time per op and
+// the rescaling shares the time out in proportion to CPU. Sample counts are
+// left as they are: they are the evidence.
+func (m *Measured) AtPace(secPerOp float64) (*Measured, error) {
+	if !(secPerOp > 0) || math.IsInf(secPerOp, 0) {
+		return nil, fmt.Errorf("%s: rescaling to %g sec/op: expected a finite time per op > 0", m.Path, secPerOp)
+	}
+	own, err := m.PerOp(TypeCPU)
+	if err != nil {
+		return nil, err
+	}
+	if !(own > 0) {
+		return nil, fmt.Errorf("%s: no CPU time in the profile: nothing to rescale to %g sec/op", m.Path, secPerOp)
+	}
+	cpu, _ := sampleIndex(m.Profile, m.Path, TypeCPU)
+	ratio := secPerOp * 1e9 / own
+	ratios := make([]float64, len(m.Profile.SampleType))
+	for i := range ratios {
+		ratios[i] = 1
+	}
+	ratios[cpu] = ratio
+	p := m.Profile.Copy()
+	if err := p.ScaleN(ratios); err != nil {
+		return nil, fmt.Errorf("%s: %v", m.Path, err)
+	}
+	p.Comments = append(p.Comments, fmt.Sprintf("perfslo: CPU time ×%.4g, from the profiled process's %.4g ns/op to the side's median %.4g ns/op", ratio, own, secPerOp*1e9))
+	out := *m
+	out.Profile = p
+	return &out, nil
+}

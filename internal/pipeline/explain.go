@@ -229,7 +229,13 @@ func profileSides(ctx context.Context, in ExplainInput, t *profileTarget) (sides
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", side, err)
 		}
-		return measured(pr)
+		sp, err := measured(pr)
+		if err != nil || in.Base == nil {
+			// A stored base profile ran at its own pace; the head's is left
+			// at its own too, so the two stay alike.
+			return sp, err
+		}
+		return sp, sp.atPace(spo)
 	}
 	if sides.head, err = do("head", *head, t.headSPO); err != nil {
 		return sides, elapsed, procs, err
@@ -300,6 +306,21 @@ func measured(pr *run.ProfileRun) (*sideProfiles, error) {
 		sp.mem.Path = exact
 	}
 	return sp, nil
+}
+
+// atPace rescales the CPU profile to the side's median time per op (see
+// profiles.Measured.AtPace): both sides were profiled just now, one process
+// each, and the timing rounds know each side's pace better than that process.
+func (sp *sideProfiles) atPace(secPerOp float64) error {
+	if sp.cpu == nil || !(secPerOp > 0) {
+		return nil
+	}
+	m, err := sp.cpu.AtPace(secPerOp)
+	if err != nil {
+		return err
+	}
+	sp.cpu = m
+	return nil
 }
 
 // baselineProfileName is where a benchmark's profile sits in a stored

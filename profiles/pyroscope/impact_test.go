@@ -87,8 +87,10 @@ func TestImpactOnExampleRegression(t *testing.T) {
 		t.Logf("the gate's verdict is %s (%s), not regression: the host is noisy", row.Verdict, strings.Join(row.Reasons, "; "))
 	}
 
-	// Attribution from one profiled process per side.
-	measure := func(bin, name string) *profiles.Measured {
+	// Attribution from one profiled process per side, rescaled to the
+	// side's median pace as the gate's explain stage does: one process is
+	// one draw of a process-level noise of 8–42% here.
+	measure := func(bin, name string, median float64) *profiles.Measured {
 		path := filepath.Join(dir, name+".pprof")
 		out := bench(bin, 8000, path)
 		r := benchfmt.NewReader(bytes.NewReader(out), name)
@@ -98,13 +100,19 @@ func TestImpactOnExampleRegression(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				if m, err = m.AtPace(median); err != nil {
+					t.Fatal(err)
+				}
 				return m
 			}
 		}
 		t.Fatalf("no result in\n%s", out)
 		return nil
 	}
-	d, err := profiles.Diff(measure(baseBin, "base"), measure(headBin, "head"))
+	if row.Base == nil || row.Head == nil {
+		t.Fatalf("sec/op row without both sides: %+v", row)
+	}
+	d, err := profiles.Diff(measure(baseBin, "base", row.Base.Center), measure(headBin, "head", row.Head.Center))
 	if err != nil {
 		t.Fatal(err)
 	}
