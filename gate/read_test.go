@@ -46,3 +46,21 @@ func TestReadJSONChecks(t *testing.T) {
 		}
 	}
 }
+
+// TestReadSideControlCharacters: go test escapes control characters in
+// benchmark names, so raw samples holding one (found by FuzzArtifact: a
+// re-judged report then failed the strict reader) are refused at their line,
+// for the name, the package and the unit alike.
+func TestReadSideControlCharacters(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"BenchmarkA\x1b[31m-8 10 5 ns/op\n", `in.txt:1: benchmark name "BenchmarkA\x1b[31m-8" holds the control character U+001B`},
+		{"BenchmarkSum/\x04ines=1000 10 5 ns/op\n", `in.txt:1: benchmark name "BenchmarkSum/\x04ines=1000"`},
+		{"pkg: example.com/m\u2028x\nBenchmarkA 10 5 ns/op\n", `in.txt:2: pkg "example.com/m\u2028x" holds the control character U+2028`},
+		{"BenchmarkA 10 5 ns/op\nBenchmarkA 10 5 ns/\x7fop\n", `in.txt:2: unit "sec/\x7fop" holds the control character U+007F`},
+	} {
+		_, err := ReadSide(Source{}, strings.NewReader(c.in), "in.txt")
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("ReadSide(%q) = %v, want an error with %q", c.in, err, c.want)
+		}
+	}
+}

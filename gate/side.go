@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
 
 	"github.com/perfslo/perfslo/budgets"
 	"golang.org/x/perf/benchfmt"
@@ -41,17 +42,27 @@ func NewSide(src Source) *Side {
 // result's "pkg" configuration, as go test prints it.
 func (s *Side) Add(r *benchfmt.Result) {
 	id := budgets.ResultID(r, 0)
+	where := func() string {
+		file, line := r.Pos()
+		w := file
+		if line > 0 {
+			w = fmt.Sprintf("%s:%d", file, line)
+		}
+		if w != "" {
+			w += ": "
+		}
+		return w
+	}
+	if err := printableNames(r); err != nil {
+		// go test escapes such characters in names; raw samples that hold
+		// them were written by something else, and the names would reach
+		// terminals, logs and PR comments.
+		s.bad = append(s.bad, fmt.Errorf("%s%v: not go test output", where(), err))
+		return
+	}
 	for _, v := range r.Values {
 		if !isFinite(v.Value) {
-			file, line := r.Pos()
-			where := file
-			if line > 0 {
-				where = fmt.Sprintf("%s:%d", file, line)
-			}
-			if where != "" {
-				where += ": "
-			}
-			s.bad = append(s.bad, fmt.Errorf("%sBenchmark%s: %v %s is not a finite number (expected a measurement like \"123 ns/op\")", where, r.Name, v.Value, v.Unit))
+			s.bad = append(s.bad, fmt.Errorf("%sBenchmark%s: %v %s is not a finite number (expected a measurement like \"123 ns/op\")", where(), r.Name, v.Value, v.Unit))
 			continue
 		}
 		k := Key{BenchmarkID: id, Unit: v.Unit}
@@ -61,6 +72,29 @@ func (s *Side) Add(r *benchfmt.Result) {
 		s.samples[k] = append(s.samples[k], v.Value)
 		s.iters[k] = append(s.iters[k], r.Iters)
 	}
+}
+
+// printableNames refuses a result whose name, package or units hold a
+// control character (or a Unicode line or paragraph separator).
+func printableNames(r *benchfmt.Result) error {
+	check := func(what string, b []byte) error {
+		if i := strings.IndexFunc(string(b), func(c rune) bool { return unicode.IsControl(c) || c == 0x2028 || c == 0x2029 }); i >= 0 {
+			return fmt.Errorf("%s %q holds the control character %U", what, b, []rune(string(b[i:]))[0])
+		}
+		return nil
+	}
+	if err := check("benchmark name", append([]byte("Benchmark"), r.Name...)); err != nil {
+		return err
+	}
+	if err := check("pkg", []byte(r.GetConfig("pkg"))); err != nil {
+		return err
+	}
+	for _, v := range r.Values {
+		if err := check("unit", []byte(v.Unit)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Err reports the values Add left out because they were not finite.
