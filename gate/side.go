@@ -1,11 +1,11 @@
 package gate
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
-	"unicode"
 
 	"github.com/perfslo/perfslo/budgets"
 	"golang.org/x/perf/benchfmt"
@@ -31,6 +31,9 @@ type Side struct {
 	// out: statistics over NaN or ±Inf mean nothing (and a U-test over
 	// NaN does not terminate).
 	bad []error
+	// spelled is the unit each benchmark first reported a quantity in
+	// (check refuses another spelling of it).
+	spelled map[spellKey]spelling
 }
 
 // NewSide returns an empty side.
@@ -53,11 +56,8 @@ func (s *Side) Add(r *benchfmt.Result) {
 		}
 		return w
 	}
-	if err := printableNames(r); err != nil {
-		// go test escapes such characters in names; raw samples that hold
-		// them were written by something else, and the names would reach
-		// terminals, logs and PR comments.
-		s.bad = append(s.bad, fmt.Errorf("%s%v: not go test output", where(), err))
+	if err := s.check(r); err != nil {
+		s.bad = append(s.bad, fmt.Errorf("%s%v", where(), err))
 		return
 	}
 	for _, v := range r.Values {
@@ -72,29 +72,6 @@ func (s *Side) Add(r *benchfmt.Result) {
 		s.samples[k] = append(s.samples[k], v.Value)
 		s.iters[k] = append(s.iters[k], r.Iters)
 	}
-}
-
-// printableNames refuses a result whose name, package or units hold a
-// control character (or a Unicode line or paragraph separator).
-func printableNames(r *benchfmt.Result) error {
-	check := func(what string, b []byte) error {
-		if i := strings.IndexFunc(string(b), func(c rune) bool { return unicode.IsControl(c) || c == 0x2028 || c == 0x2029 }); i >= 0 {
-			return fmt.Errorf("%s %q holds the control character %U", what, b, []rune(string(b[i:]))[0])
-		}
-		return nil
-	}
-	if err := check("benchmark name", append([]byte("Benchmark"), r.Name...)); err != nil {
-		return err
-	}
-	if err := check("pkg", []byte(r.GetConfig("pkg"))); err != nil {
-		return err
-	}
-	for _, v := range r.Values {
-		if err := check("unit", []byte(v.Unit)); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // Err reports the values Add left out because they were not finite.
@@ -144,10 +121,10 @@ func (s *Side) Read(r io.Reader, name string) error {
 		}
 	}
 	if err := rd.Err(); err != nil {
-		return fmt.Errorf("%s: %w", name, err)
+		return readError(name, err)
 	}
 	s.AddUnits(rd.Units())
-	return errors.Join(append(errs, s.bad...)...)
+	return capErrors(name, append(errs, s.bad...))
 }
 
 func syntaxError(e *benchfmt.SyntaxError) error {
@@ -156,4 +133,19 @@ func syntaxError(e *benchfmt.SyntaxError) error {
 		msg += " (expected \"BenchmarkName-N  iterations  value unit [value unit...]\"; truncated output?)"
 	}
 	return fmt.Errorf("%s:%d: %s", e.FileName, e.Line, msg)
+}
+
+// readError restates the reader's I/O error, "NAME:LINE: err" with the
+// line it last read, as what the user can act on.
+func readError(name string, err error) error {
+	cause := errors.Unwrap(err)
+	if cause == nil {
+		cause = err
+	}
+	var last int
+	_, _ = fmt.Sscanf(strings.TrimPrefix(err.Error(), name+":"), "%d:", &last)
+	if errors.Is(cause, bufio.ErrTooLong) {
+		return fmt.Errorf("%s:%d: a line longer than %d KiB: not go test -bench output (a binary or corrupt file?)", name, last+1, bufio.MaxScanTokenSize>>10)
+	}
+	return fmt.Errorf("%s: %w", name, cause)
 }

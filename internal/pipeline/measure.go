@@ -94,6 +94,9 @@ func CompareFiles(paths, names [2]string, opt gate.Options) (*gate.Report, error
 		}
 		sides[i] = s
 	}
+	if err := gate.SameUnits(sides[0], sides[1]); err != nil {
+		return nil, err
+	}
 	rep := gate.Compare(sides[0], sides[1], opt)
 	if opt.Config != nil {
 		for _, e := range opt.Config.Unmatched(Benchmarks(sides[1])) {
