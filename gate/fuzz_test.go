@@ -226,4 +226,4 @@ func FuzzReadJSON(f *testing.F) {
 }
 
 // fuzzHang is the longest one input may run.
-var fuzzHang = 2 * time.Second
+var fuzzHang = 10 * time.Second

@@ -17,7 +17,7 @@ import (
 
 // fuzzHang is the longest one input may run: Go's fuzzer has no per-input
 // timeout, so the target arms its own and crashes the worker past it.
-const fuzzHang = 5 * time.Second
+const fuzzHang = 10 * time.Second
 
 func hangGuard() (stop func() bool) {
 	return time.AfterFunc(fuzzHang, func() { panic(fmt.Sprintf("one fuzz input ran for over %v: a hang", fuzzHang)) }).Stop
