@@ -30,7 +30,7 @@ func (s *Side) check(r *benchfmt.Result) error {
 			return fmt.Errorf("Benchmark%s: unit %s given twice on one line: not go test output (two results pasted together?)", r.Name, v.Unit)
 		}
 		seen[v.Unit] = true
-		if v.Value < 0 && nonNegative[v.Unit] {
+		if v.Value < 0 && nonNegative[v.Unit] && isFinite(v.Value) { // Add reports -Inf
 			return fmt.Errorf("Benchmark%s: %v %s is negative: a cost per op or a throughput cannot be (expected go test -bench output)", r.Name, v.Value, v.Unit)
 		}
 	}
