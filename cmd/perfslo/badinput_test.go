@@ -179,7 +179,7 @@ func badCases() []badCase {
 		commentCase("not-a-report", `{"hello": "world"}`, `report\.json: not a perfslo report \(no "schema" field\)`),
 		commentCase("control-character", strings.Replace(report, `"benchmark": "`, `"benchmark": "\u001b[31m`, 1), `report\.json: results\[0\]\.benchmark .* holds the control character U\+001B`),
 		{name: "comment/too-big", setup: func(t *testing.T, dir string) { sparse(t, filepath.Join(dir, "report.json"), 64<<20+1) },
-			args: []string{"comment", "--report", "report.json", "--markdown-only"}, want: `report\.json: file too large`},
+			args: []string{"comment", "--report", "report.json", "--markdown-only"}, want: `report\.json: file too large: 67108865 bytes, over the 64 MiB perfslo reads \(67108864 bytes\)`},
 		{name: "comment/missing", args: []string{"comment", "--report", "report.json", "--markdown-only"}, want: `open .*report\.json: no such file or directory`},
 		{name: "comment/positional", files: map[string]string{"report.json": report},
 			args: []string{"comment", "report.json", "--markdown-only"}, want: `unexpected argument "report\.json" \(the report is --report F\)`},
