@@ -26,7 +26,7 @@ type badCase struct {
 	files map[string]string
 	setup func(t *testing.T, dir string)
 	args  []string
-	env   []string // added to the environment (PATH=... replaces it)
+	env   []string // added to the environment; {dir} is the case's directory
 	want  string   // a regexp the error output must match
 }
 
@@ -57,6 +57,20 @@ func checkCase(name, yaml, want string) badCase {
 func commentCase(name string, report string, want string) badCase {
 	return badCase{name: "comment/" + name, files: map[string]string{"report.json": report},
 		args: []string{"comment", "--report", "report.json", "--markdown-only"}, want: want}
+}
+
+// eventCase posts report.json for a GitHub event (name, payload) with a
+// token and an API address nothing answers at: each must fail on the
+// payload or pr_number before any request.
+func eventCase(name, event, payload, report, prNumber, want string) badCase {
+	c := badCase{name: "comment/" + name, files: map[string]string{"report.json": report, "event.json": payload},
+		args: []string{"comment", "--report", "report.json"}, want: want,
+		env: []string{"GITHUB_TOKEN=ghs_notarealtoken", "GITHUB_REPOSITORY=o/r", "GITHUB_EVENT_NAME=" + event,
+			"GITHUB_API_URL=http://127.0.0.1:9", "GITHUB_EVENT_PATH={dir}/event.json"}}
+	if prNumber != "" {
+		c.files["pr_number"] = prNumber
+	}
+	return c
 }
 
 // gateCase runs the gate in a tiny git repository of one benchmark (two
@@ -183,6 +197,14 @@ func badCases() []badCase {
 		{name: "comment/missing", args: []string{"comment", "--report", "report.json", "--markdown-only"}, want: `open .*report\.json: no such file or directory`},
 		{name: "comment/positional", files: map[string]string{"report.json": report},
 			args: []string{"comment", "report.json", "--markdown-only"}, want: `unexpected argument "report\.json" \(the report is --report F\)`},
+
+		eventCase("event-truncated", "pull_request", `{"pull_request": {"number": 1, "head": {"sha": "abc"`, report, "", `event\.json:1:\d+: not a pull_request payload: unexpected end of JSON input`),
+		eventCase("event-wrong-shape", "pull_request", `{"pull_request": {"number": "one"}}`, report, "", `event\.json:1:\d+: not a pull_request payload: json: cannot unmarshal string`),
+		eventCase("event-without-head", "pull_request", `{"pull_request": {"number": 7}}`, report, "", `event\.json: pull_request payload without pull_request\.number and pull_request\.head\.sha`),
+		eventCase("event-push-broken", "push", `{"after": `, report, "", `event\.json:1:\d+: not a push payload`),
+		eventCase("event-unnamed-not-json", "", "\x00\x01", report, "", `event\.json:1:1: event payload is not a JSON object`),
+		eventCase("pr-number-injection", "workflow_run", `{"workflow_run": {"head_sha": "abc", "pull_requests": []}}`, report, "12; rm -rf /\n", `pr_number:1: want a pull request number \(a positive integer\), found "12; rm -rf /"`),
+		eventCase("pr-number-negative", "workflow_run", `{"workflow_run": {"head_sha": "abc", "pull_requests": []}}`, report, "-3", `pr_number:1: want a pull request number`),
 
 		// gate: the repository and the module.
 		gateCase("base-ref-missing", nil, `base ref "nope" not found in`, "--base", "nope"),
@@ -323,6 +345,7 @@ func TestBadInputCorpus(t *testing.T) {
 	t.Logf("%d bad inputs", len(cases))
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel() // each case has its own directory and process
 			dir := t.TempDir()
 			for name, body := range c.files {
 				writeFile(t, filepath.Join(dir, name), body)
@@ -336,7 +359,11 @@ func TestBadInputCorpus(t *testing.T) {
 			}
 			cmd := exec.Command(bin, c.args...)
 			cmd.Dir = dir
-			cmd.Env = badEnv(t, dir, append([]string{path}, c.env...))
+			env := []string{path}
+			for _, kv := range c.env {
+				env = append(env, strings.ReplaceAll(kv, "{dir}", dir))
+			}
+			cmd.Env = badEnv(t, dir, env)
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			err := cmd.Run()
@@ -350,6 +377,9 @@ func TestBadInputCorpus(t *testing.T) {
 			}
 			if strings.Contains(all, "goroutine ") || strings.Contains(all, "panic:") {
 				t.Errorf("a Go panic trace:\n%s", all)
+			}
+			if strings.Contains(all, "ghs_notarealtoken") {
+				t.Errorf("the token was printed:\n%s", all)
 			}
 			if stderr.Len() > 4<<10 {
 				t.Errorf("%d bytes on stderr: an error must say what is wrong, not flood the terminal", stderr.Len())
