@@ -14,24 +14,18 @@ import (
 // input (a located error, not a sample): it comes from a corrupt, edited
 // or hand-made file, and judging it would give a confident wrong verdict.
 
-// check refuses a result that go test could not have printed: a control
-// character in a name, one unit twice, a negative cost or rate, or a
-// quantity the same benchmark reported in another unit before.
+// check refuses a result that go test could not have printed: one unit
+// twice, a negative cost or rate, or a quantity the same benchmark
+// reported in another unit before. (printableNames is checked first.)
 func (s *Side) check(r *benchfmt.Result) error {
-	if err := printableNames(r); err != nil {
-		// go test escapes such characters in names; raw samples that hold
-		// them were written by something else, and the names would reach
-		// terminals, logs and PR comments.
-		return fmt.Errorf("%v: not go test output", err)
-	}
 	seen := make(map[string]bool, len(r.Values))
 	for _, v := range r.Values {
 		if seen[v.Unit] {
-			return fmt.Errorf("Benchmark%s: unit %s given twice on one line: not go test output (two results pasted together?)", r.Name, v.Unit)
+			return fmt.Errorf("unit %s given twice on one line: not go test output (two results pasted together?)", v.Unit)
 		}
 		seen[v.Unit] = true
 		if v.Value < 0 && nonNegative[v.Unit] && isFinite(v.Value) { // Add reports -Inf
-			return fmt.Errorf("Benchmark%s: %v %s is negative: a cost per op or a throughput cannot be (expected go test -bench output)", r.Name, v.Value, v.Unit)
+			return fmt.Errorf("%v %s is negative: a cost per op or a throughput cannot be (expected go test -bench output)", v.Value, v.Unit)
 		}
 	}
 	id := budgets.ResultID(r, 0)
@@ -50,8 +44,8 @@ func (s *Side) check(r *benchfmt.Result) error {
 			}
 			s.spelled[k] = spelling{v.Unit, fmt.Sprintf("%s:%d", file, line)}
 		case first.unit != v.Unit && !seen[first.unit]:
-			return fmt.Errorf("Benchmark%s: mixed units: %s here, %s at %s for the same quantity; one benchmark's results must use one unit (benchstat would split them into two rows that never compare)",
-				r.Name, v.Unit, first.unit, first.at)
+			return fmt.Errorf("mixed units: %s here, %s at %s for the same quantity; one benchmark's results must use one unit (benchstat would split them into two rows that never compare)",
+				v.Unit, first.unit, first.at)
 		}
 	}
 	return nil

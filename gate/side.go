@@ -56,8 +56,15 @@ func (s *Side) Add(r *benchfmt.Result) {
 		}
 		return w
 	}
+	if err := printableNames(r); err != nil {
+		// go test escapes such characters in names; raw samples that hold
+		// them were written by something else, and the names would reach
+		// terminals, logs and PR comments.
+		s.bad = append(s.bad, fmt.Errorf("%s%v: not go test output", where(), err))
+		return
+	}
 	if err := s.check(r); err != nil {
-		s.bad = append(s.bad, fmt.Errorf("%s%v", where(), err))
+		s.bad = append(s.bad, fmt.Errorf("%sBenchmark%s: %v", where(), r.Name, err))
 		return
 	}
 	for _, v := range r.Values {
