@@ -14,7 +14,7 @@ STATICCHECK_VERSION := v0.8.2
 ACTIONLINT_VERSION  := v1.7.12
 FUZZTIME  ?= 10s
 
-.PHONY: all build bench-gate test test-go test-examples lint tools fuzz fuzz-long bench-compare power power-hygiene calibrate bench-agent bench-profiles bench-callgrind reallibs simulate clean
+.PHONY: all build bench-gate test test-go test-examples lint tools fuzz fuzz-targets fuzz-long bench-compare power power-hygiene calibrate bench-agent bench-profiles bench-callgrind reallibs simulate clean
 
 all: build
 
@@ -53,14 +53,35 @@ tools:
 	@test -x $(GOBIN)/staticcheck || $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 	@test -x $(GOBIN)/actionlint || $(GO) install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
 
-# Short fuzzing of the parsers that read untrusted input; make fuzz-long for more.
-fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./budgets
-	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./profiles
-	$(GO) test -run '^$$' -fuzz '^FuzzDiff$$' -fuzztime $(FUZZTIME) ./profiles
+# Every parser and pure core that reads untrusted input, as package:Target.
+FUZZ_TARGETS := \
+	./budgets:FuzzParse \
+	./profiles:FuzzLoad \
+	./profiles:FuzzDiff \
+	./gate:FuzzGate \
+	./gate:FuzzReadJSON \
+	./internal/github:FuzzParseReport \
+	./internal/github:FuzzArtifact \
+	./internal/github:FuzzEvent \
+	./profiles/pyroscope:FuzzResponse
 
+# Short fuzzing of each target (about 2 minutes in all); make fuzz-long for
+# the long run. -fuzzminimizetime 0: with one worker, minimizing each new
+# input stalls the whole run for up to a minute per input.
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t##*:} ($${t%%:*}, $(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$${t##*:}\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 0 $${t%%:*}; \
+	done
+
+fuzz-targets:
+	@echo $(FUZZ_TARGETS)
+
+# Each target for FUZZ_LONG (default 10m) with one worker, two at a time;
+# logs in bench/fuzz/logs/, the table for bench/fuzz/results.md.
+FUZZ_LONG ?= 10m
 fuzz-long:
-	$(MAKE) fuzz FUZZTIME=5m
+	bash bench/fuzz/run.sh $(FUZZ_LONG)
 
 # perfslo compare vs benchstat on one large generated input, in the same run.
 bench-compare:

@@ -136,10 +136,21 @@ func (r *reader) config(body ast.Node, cfg *Config) {
 	}
 	if f, ok := fs["budgets"]; ok {
 		items, _ := r.sequence(f.value, "budgets")
+		// The first entry that matches wins: a second entry for the same
+		// benchmark and package would never apply, a budget silently off.
+		firstLine := map[[2]string]int{}
 		for _, item := range items {
-			if b, ok := r.budget(item); ok {
-				cfg.Budgets = append(cfg.Budgets, b)
+			b, ok := r.budget(item)
+			if !ok {
+				continue
 			}
+			k := [2]string{b.Package, fullPattern(b.Benchmark)}
+			if line, dup := firstLine[k]; dup {
+				r.errs.add(b.Line, b.Column, "a second budget for %s%s: the first (line %d) always matches first, so this one would never apply; merge them", b.Benchmark, inPackage(b.Package), line)
+				continue
+			}
+			cfg.Budgets = append(cfg.Budgets, b)
+			firstLine[k] = b.Line
 		}
 	}
 	if f, ok := fs["staging"]; ok {
@@ -264,4 +275,11 @@ func (r *reader) tolerances(n ast.Node, what string) map[string]float64 {
 		out[e.unit] = v
 	}
 	return out
+}
+
+func inPackage(pkg string) string {
+	if pkg == "" {
+		return ""
+	}
+	return " in " + pkg
 }

@@ -1,6 +1,7 @@
 package budgets
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"regexp"
@@ -53,4 +54,18 @@ func checkBenchRegexp(s string) string {
 		}
 	}
 	return ""
+}
+
+// CheckFlags reports why run settings given on the command line cannot be
+// used (perfslo.yaml's are checked by Parse, with their positions): a
+// benchtime or bench pattern the test binary would refuse only after both
+// sides were built.
+func (r Run) CheckFlags() error {
+	if msg := checkBenchtime(r.Benchtime); r.Benchtime != "" && msg != "" {
+		return errors.New("--" + msg)
+	}
+	if msg := checkBenchRegexp(r.Bench); r.Bench != "" && msg != "" {
+		return errors.New("--" + msg)
+	}
+	return nil
 }

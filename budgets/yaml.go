@@ -308,6 +308,10 @@ func runeOffset(s string, n int) int {
 	return -1
 }
 
+// maxQuoted caps a value an error message quotes, in bytes: what a binary
+// file or a huge scalar starts with is enough to find it.
+const maxQuoted = 80
+
 func describeNode(n ast.Node) string {
 	switch n.(type) {
 	case *ast.MappingNode, *ast.MappingValueNode:
@@ -317,5 +321,9 @@ func describeNode(n ast.Node) string {
 	case *ast.NullNode:
 		return "nothing"
 	}
-	return fmt.Sprintf("%q", n.String())
+	s := n.String()
+	if len(s) > maxQuoted {
+		s = s[:maxQuoted] + "…"
+	}
+	return fmt.Sprintf("%q", s)
 }

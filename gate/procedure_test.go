@@ -17,6 +17,11 @@ func noisy(rng *rand.Rand, center, cv float64, n int) []float64 {
 	xs := make([]float64, n)
 	for i := range xs {
 		xs[i] = center * (1 + cv*rng.NormFloat64())
+		if xs[i] <= 0 {
+			// A time is never negative, and the gate refuses one as
+			// bad input: the normal model's far tail is cut.
+			xs[i] = center / 100
+		}
 	}
 	return xs
 }

@@ -1,6 +1,7 @@
 package gate
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -30,6 +31,9 @@ type Side struct {
 	// out: statistics over NaN or ±Inf mean nothing (and a U-test over
 	// NaN does not terminate).
 	bad []error
+	// spelled is the unit each benchmark first reported a quantity in
+	// (check refuses another spelling of it).
+	spelled map[spellKey]spelling
 }
 
 // NewSide returns an empty side.
@@ -41,17 +45,31 @@ func NewSide(src Source) *Side {
 // result's "pkg" configuration, as go test prints it.
 func (s *Side) Add(r *benchfmt.Result) {
 	id := budgets.ResultID(r, 0)
+	where := func() string {
+		file, line := r.Pos()
+		w := file
+		if line > 0 {
+			w = fmt.Sprintf("%s:%d", file, line)
+		}
+		if w != "" {
+			w += ": "
+		}
+		return w
+	}
+	if err := printableNames(r); err != nil {
+		// go test escapes such characters in names; raw samples that hold
+		// them were written by something else, and the names would reach
+		// terminals, logs and PR comments.
+		s.bad = append(s.bad, fmt.Errorf("%s%v: not go test output", where(), err))
+		return
+	}
+	if err := s.check(r); err != nil {
+		s.bad = append(s.bad, fmt.Errorf("%sBenchmark%s: %v", where(), r.Name, err))
+		return
+	}
 	for _, v := range r.Values {
 		if !isFinite(v.Value) {
-			file, line := r.Pos()
-			where := file
-			if line > 0 {
-				where = fmt.Sprintf("%s:%d", file, line)
-			}
-			if where != "" {
-				where += ": "
-			}
-			s.bad = append(s.bad, fmt.Errorf("%sBenchmark%s: %v %s is not a finite number (expected a measurement like \"123 ns/op\")", where, r.Name, v.Value, v.Unit))
+			s.bad = append(s.bad, fmt.Errorf("%sBenchmark%s: %v %s is not a finite number (expected a measurement like \"123 ns/op\")", where(), r.Name, v.Value, v.Unit))
 			continue
 		}
 		k := Key{BenchmarkID: id, Unit: v.Unit}
@@ -110,10 +128,10 @@ func (s *Side) Read(r io.Reader, name string) error {
 		}
 	}
 	if err := rd.Err(); err != nil {
-		return fmt.Errorf("%s: %w", name, err)
+		return readError(name, err)
 	}
 	s.AddUnits(rd.Units())
-	return errors.Join(append(errs, s.bad...)...)
+	return capErrors(name, append(errs, s.bad...))
 }
 
 func syntaxError(e *benchfmt.SyntaxError) error {
@@ -122,4 +140,19 @@ func syntaxError(e *benchfmt.SyntaxError) error {
 		msg += " (expected \"BenchmarkName-N  iterations  value unit [value unit...]\"; truncated output?)"
 	}
 	return fmt.Errorf("%s:%d: %s", e.FileName, e.Line, msg)
+}
+
+// readError restates the reader's I/O error, "NAME:LINE: err" with the
+// line it last read, as what the user can act on.
+func readError(name string, err error) error {
+	cause := errors.Unwrap(err)
+	if cause == nil {
+		cause = err
+	}
+	var last int
+	_, _ = fmt.Sscanf(strings.TrimPrefix(err.Error(), name+":"), "%d:", &last)
+	if errors.Is(cause, bufio.ErrTooLong) {
+		return fmt.Errorf("%s:%d: a line longer than %d KiB: not go test -bench output (a binary or corrupt file?)", name, last+1, bufio.MaxScanTokenSize>>10)
+	}
+	return fmt.Errorf("%s: %w", name, cause)
 }

@@ -18,6 +18,7 @@ func runCompare(ctx context.Context, env *environment, args []string) (int, erro
 	out.register(fs)
 	config := fs.String("config", "", "budgets `file` (default: perfslo.yaml in the current directory, if any)")
 	stats := registerStatsFlags(fs)
+	allowRemoved := fs.Bool("allow-removed", false, "accept benchmarks of OLD that NEW lacks (by default each fails: a cut-short NEW must not pass)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return gate.ExitUndecided, err
@@ -35,7 +36,7 @@ func runCompare(ctx context.Context, env *environment, args []string) (int, erro
 	}
 	opt := stats.options(cfg)
 	opt.Settings.Config = cfg.File
-	rep, err := pipeline.CompareFiles([2]string{resolve(env, pos[0]), resolve(env, pos[1])}, [2]string{pos[0], pos[1]}, opt)
+	rep, err := pipeline.CompareFiles([2]string{resolve(env, pos[0]), resolve(env, pos[1])}, [2]string{pos[0], pos[1]}, opt, *allowRemoved)
 	if err != nil {
 		return gate.ExitUndecided, err
 	}

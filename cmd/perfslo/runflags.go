@@ -42,7 +42,7 @@ func (f runFlags) validate(r budgets.Run) error {
 	if r.CPU < 1 {
 		return fmt.Errorf("--cpu %d: need at least 1", r.CPU)
 	}
-	return nil
+	return r.CheckFlags()
 }
 
 // statsFlags are the statistical knobs shared by gate, compare and

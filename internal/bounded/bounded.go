@@ -39,6 +39,10 @@ func tooLarge(path string, size, limit int64) error {
 	if size < 0 {
 		return fmt.Errorf("%s: %w: more than %s, the most perfslo reads", path, ErrTooLarge, Size(limit))
 	}
+	if size-limit < limit/100 {
+		// Just over: rounded, both would read "64 MiB".
+		return fmt.Errorf("%s: %w: %d bytes, over the %s perfslo reads (%d bytes)", path, ErrTooLarge, size, Size(limit), limit)
+	}
 	return fmt.Errorf("%s: %w: %s, over the %s perfslo reads", path, ErrTooLarge, Size(size), Size(limit))
 }
 

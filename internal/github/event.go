@@ -2,12 +2,14 @@ package github
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 
 	gh "github.com/google/go-github/v62/github"
 
+	"github.com/perfslo/perfslo/gate"
 	"github.com/perfslo/perfslo/internal/bounded"
 )
 
@@ -58,7 +60,7 @@ func ReadEvent(path, name, prFile string) (*Event, error) {
 	if name == "" {
 		name, err = guessEventName(data)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %v", path, err)
+			return nil, fmt.Errorf("%s: %v", jsonAt(path, data, errors.Unwrap(err)), err)
 		}
 	}
 	ev := &Event{Name: name}
@@ -66,7 +68,7 @@ func ReadEvent(path, name, prFile string) (*Event, error) {
 	case "pull_request", "pull_request_target":
 		var p gh.PullRequestEvent
 		if err := json.Unmarshal(data, &p); err != nil {
-			return nil, fmt.Errorf("%s: not a %s payload: %v", path, name, err)
+			return nil, fmt.Errorf("%s: not a %s payload: %v", jsonAt(path, data, err), name, err)
 		}
 		ev.PR = p.GetNumber()
 		if ev.PR == 0 {
@@ -83,7 +85,7 @@ func ReadEvent(path, name, prFile string) (*Event, error) {
 	case "workflow_run":
 		var p gh.WorkflowRunEvent
 		if err := json.Unmarshal(data, &p); err != nil {
-			return nil, fmt.Errorf("%s: not a workflow_run payload: %v", path, err)
+			return nil, fmt.Errorf("%s: not a workflow_run payload: %v", jsonAt(path, data, err), err)
 		}
 		run := p.GetWorkflowRun()
 		ev.HeadSHA = run.GetHeadSHA()
@@ -111,7 +113,11 @@ func ReadEvent(path, name, prFile string) (*Event, error) {
 		var p struct {
 			After string `json:"after"`
 		}
-		_ = json.Unmarshal(data, &p)
+		if err := json.Unmarshal(data, &p); err != nil {
+			// Broken JSON is a broken runner or a wrong path, not an event
+			// with nothing to post.
+			return nil, fmt.Errorf("%s: not a %s payload: %v", jsonAt(path, data, err), name, err)
+		}
 		ev.HeadSHA = p.After
 	}
 	return ev, nil
@@ -122,7 +128,7 @@ func ReadEvent(path, name, prFile string) (*Event, error) {
 func guessEventName(data []byte) (string, error) {
 	var keys map[string]json.RawMessage
 	if err := json.Unmarshal(data, &keys); err != nil {
-		return "", fmt.Errorf("event payload is not a JSON object: %v", err)
+		return "", fmt.Errorf("event payload is not a JSON object: %w", err)
 	}
 	switch {
 	case keys["workflow_run"] != nil:
@@ -155,4 +161,13 @@ func truncate(s string, n int) string {
 		return string(r[:n]) + "…"
 	}
 	return s
+}
+
+// jsonAt is path with the line and column of a JSON decoding error, when
+// it has a place.
+func jsonAt(path string, data []byte, err error) string {
+	if line, col, ok := gate.JSONPosition(data, err); ok {
+		return fmt.Sprintf("%s:%d:%d", path, line, col)
+	}
+	return path
 }

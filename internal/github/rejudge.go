@@ -59,6 +59,9 @@ func Rejudge(r *gate.Report, dir string, cfg *budgets.Config, allowRemoved bool)
 		}
 		sides[i] = side
 	}
+	if err := gate.SameUnits(sides[0], sides[1]); err != nil {
+		return nil, fmt.Errorf("raw samples: %v", err)
+	}
 	settings := r.Settings
 	settings.Config = cfg.File
 	if settings.Config == "" {

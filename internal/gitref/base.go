@@ -38,7 +38,7 @@ func DefaultBase(ctx context.Context, repo string) (string, error) {
 		if ctx.Err() != nil {
 			return "", err
 		}
-		return "", fmt.Errorf("HEAD and %s have no common ancestor in %s; pass a base ref explicitly", branch, repo)
+		return "", fmt.Errorf("HEAD and %s have no common ancestor in %s%s; pass a base ref explicitly", branch, repo, shallowHint(ctx, repo))
 	}
 	if base != head {
 		return base, nil
@@ -47,6 +47,9 @@ func DefaultBase(ctx context.Context, repo string) (string, error) {
 	if err != nil {
 		if ctx.Err() != nil {
 			return "", err
+		}
+		if hint := shallowHint(ctx, repo); hint != "" {
+			return "", fmt.Errorf("HEAD (%.12s) has no parent in %s%s; or pass a base ref explicitly", head, repo, hint)
 		}
 		return "", fmt.Errorf("HEAD (%.12s) is the first commit of %s and the tree is clean: nothing to compare with; pass a base ref explicitly", head, repo)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -54,6 +55,9 @@ func (c Command) Output(ctx context.Context) (string, error) {
 		if ctx.Err() != nil {
 			return stdout.String(), ctx.Err()
 		}
+		if errors.Is(err, exec.ErrNotFound) {
+			return "", ErrNoGit
+		}
 		msg := strings.TrimSpace(stderr.String())
 		if msg == "" {
 			msg = err.Error()
@@ -73,6 +77,11 @@ func Git(ctx context.Context, dir string, args ...string) (string, error) {
 func git(ctx context.Context, dir string, args ...string) (string, error) {
 	return Git(ctx, dir, args...)
 }
+
+// ErrNoGit is the error of every command when git is not installed (not
+// in PATH): said once, plainly, rather than as a failed command or a
+// directory that is "not a repository".
+var ErrNoGit = errors.New("git not found in PATH: perfslo needs git to build a base ref (install git, or compare with a stored baseline: --baseline NAME)")
 
 // Error is a git command that failed: its arguments and git's message.
 type Error struct {
@@ -112,7 +121,7 @@ func ScrubURLs(s string) string { return redact.String(s) }
 func Root(ctx context.Context, dir string) (string, error) {
 	root, err := git(ctx, dir, "rev-parse", "--show-toplevel")
 	if err != nil {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || errors.Is(err, ErrNoGit) {
 			return "", err
 		}
 		return "", fmt.Errorf("%s is not inside a git repository", dir)
@@ -137,4 +146,14 @@ func Head(ctx context.Context, repo string) (commit string, dirty bool, err erro
 		return "", false, err
 	}
 	return commit, status != "", nil
+}
+
+// shallowHint says why a commit may be missing: a shallow clone (CI's
+// default checkout) holds only the last commits. "" when the repository
+// is complete.
+func shallowHint(ctx context.Context, repo string) string {
+	if out, err := git(ctx, repo, "rev-parse", "--is-shallow-repository"); err != nil || out != "true" {
+		return ""
+	}
+	return "; it is a shallow clone, which holds only the last commits: fetch the history (git fetch --unshallow, or actions/checkout with fetch-depth: 0)"
 }

@@ -27,7 +27,10 @@ func Worktree(ctx context.Context, repo, ref string) (dir string, commit string,
 		if ctx.Err() != nil {
 			return "", "", noop, ctx.Err()
 		}
-		return "", "", noop, fmt.Errorf("base ref %q not found in %s", ref, repo)
+		if errors.Is(err, ErrNoGit) {
+			return "", "", noop, err
+		}
+		return "", "", noop, fmt.Errorf("base ref %q not found in %s%s", ref, repo, shallowHint(ctx, repo))
 	}
 	parent, err := os.MkdirTemp("", "perfslo-base-")
 	if err != nil {

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -84,6 +85,9 @@ func (b *Built) loadBaseline(ctx context.Context, p Plan) error {
 func (b *Built) buildBase(ctx context.Context, p Plan, binDir string) error {
 	log := p.log()
 	repo, err := gitref.Root(ctx, p.ModuleDir)
+	if errors.Is(err, gitref.ErrNoGit) {
+		return err
+	}
 	if err != nil {
 		return fmt.Errorf("--base needs a git repository (or use --baseline NAME): %w", err)
 	}

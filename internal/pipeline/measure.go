@@ -84,8 +84,11 @@ func ReadSideFile(path, name string) (*gate.Side, error) {
 
 // CompareFiles judges two existing go test -bench outputs (no running):
 // paths are base and head, names how errors and tables call them. Budgets
-// of opt.Config that match no benchmark of the head are warnings.
-func CompareFiles(paths, names [2]string, opt gate.Options) (*gate.Report, error) {
+// of opt.Config that match no benchmark of the head are warnings. A
+// benchmark of the base that the head lacks fails the report as in the
+// gate, unless allowRemoved: a head file cut short at a benchmark's end
+// (a killed job, a partial copy) must not pass.
+func CompareFiles(paths, names [2]string, opt gate.Options, allowRemoved bool) (*gate.Report, error) {
 	var sides [2]*gate.Side
 	for i := range paths {
 		s, err := ReadSideFile(paths[i], names[i])
@@ -94,11 +97,15 @@ func CompareFiles(paths, names [2]string, opt gate.Options) (*gate.Report, error
 		}
 		sides[i] = s
 	}
+	if err := gate.SameUnits(sides[0], sides[1]); err != nil {
+		return nil, err
+	}
 	rep := gate.Compare(sides[0], sides[1], opt)
 	if opt.Config != nil {
 		for _, e := range opt.Config.Unmatched(Benchmarks(sides[1])) {
 			rep.Warnings = append(rep.Warnings, e.Error())
 		}
 	}
+	rep.Failures = append(rep.Failures, gate.Vanished(rep, allowRemoved)...)
 	return rep, nil
 }
