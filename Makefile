@@ -14,7 +14,7 @@ STATICCHECK_VERSION := v0.8.2
 ACTIONLINT_VERSION  := v1.7.12
 FUZZTIME  ?= 10s
 
-.PHONY: all build bench-gate test test-go test-examples lint tools fuzz fuzz-long bench-compare power power-hygiene calibrate bench-agent bench-profiles bench-callgrind reallibs simulate clean
+.PHONY: all build bench-gate test test-go test-examples lint tools fuzz fuzz-long crash-store bench-compare power power-hygiene calibrate bench-agent bench-profiles bench-callgrind reallibs simulate clean
 
 all: build
 
@@ -61,6 +61,13 @@ fuzz:
 
 fuzz-long:
 	$(MAKE) fuzz FUZZTIME=5m
+
+# The store campaign: SIGKILL `perfslo baseline save` at random moments,
+# CRASH_KILLS times per store kind (directory, git branch); make test runs 15
+# of each. Results: bench/store/results.md.
+CRASH_KILLS ?= 100
+crash-store:
+	$(GO) test -count=1 -timeout 60m -v -run 'TestKillSave|TestLitter|TestSecondInterrupt' ./bench/store -kills $(CRASH_KILLS) | grep -E '^(KILLSAVE|LITTER|---|ok|FAIL|PASS)|kill_test|litter_test'
 
 # perfslo compare vs benchstat on one large generated input, in the same run.
 bench-compare:

@@ -1,0 +1,109 @@
+// Package tempdir makes the temporary directories of a perfslo run (test
+// binaries, profiles, the base worktree) so that none outlives its run for
+// long: a run that ends removes its own, and one killed too hard to clean
+// up (SIGKILL, the OOM killer, a CI runner's timeout) has its directories
+// removed by the next run.
+//
+// Each directory holds an owner file locked with flock by the process that
+// made it. The kernel drops that lock when the process dies, however it
+// dies, so "the lock is free" means "the owner is gone" — no pid files, no
+// guessing from ages.
+package tempdir
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+)
+
+// Prefix starts the name of every directory New makes; Sweep looks only at
+// those.
+const Prefix = "perfslo-"
+
+// ownerFile marks a directory as a live run's while its lock is held.
+const ownerFile = ".perfslo-owner"
+
+var (
+	mu     sync.Mutex
+	owners = map[string]*os.File{} // directory -> its locked owner file
+)
+
+// New removes the directories of dead runs (Sweep), then makes a new
+// directory in os.TempDir() named Prefix+name+random and marks it as this
+// process's. Remove it with Remove.
+func New(name string) (string, error) {
+	Sweep()
+	dir, err := os.MkdirTemp("", Prefix+name)
+	if err != nil {
+		return "", err
+	}
+	f, err := own(dir)
+	if err != nil {
+		os.RemoveAll(dir)
+		return "", err
+	}
+	mu.Lock()
+	owners[dir] = f
+	mu.Unlock()
+	return dir, nil
+}
+
+// own locks the owner file before giving it its name, so a sweeper never
+// finds an owner file that is not yet locked.
+func own(dir string) (*os.File, error) {
+	tmp := filepath.Join(dir, ownerFile+".new")
+	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := lockOwner(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, ownerFile)); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// Remove deletes a directory made by New and releases its mark.
+func Remove(dir string) error {
+	err := os.RemoveAll(dir)
+	mu.Lock()
+	if f := owners[dir]; f != nil {
+		f.Close()
+		delete(owners, dir)
+	}
+	mu.Unlock()
+	return err
+}
+
+// Sweep removes every directory of os.TempDir() that New made in a process
+// that has died, and returns their paths. A directory without an owner
+// file (another program's, or one being made) is left alone.
+func Sweep() []string {
+	tmp := os.TempDir()
+	entries, err := os.ReadDir(tmp)
+	if err != nil {
+		return nil
+	}
+	var removed []string
+	for _, e := range entries {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), Prefix) {
+			continue
+		}
+		dir := filepath.Join(tmp, e.Name())
+		mu.Lock()
+		mine := owners[dir] != nil
+		mu.Unlock()
+		if mine {
+			continue
+		}
+		if abandoned(filepath.Join(dir, ownerFile)) && os.RemoveAll(dir) == nil {
+			removed = append(removed, dir)
+		}
+	}
+	return removed
+}
