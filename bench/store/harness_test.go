@@ -5,18 +5,22 @@
 //
 //	go test -count=1 ./bench/store                     # make test: a short run
 //	go test -count=1 -v ./bench/store -kills 100       # make crash-store: the campaign
+//	PERFSLO_BIN=/path/to/perfslo go test ./bench/store # judge another build
 //
 // Results: bench/store/results.md.
 package storecampaign
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 )
 
 var (
@@ -28,6 +32,9 @@ var (
 // perfsloBin builds the real binary once per test process.
 func perfsloBin(t *testing.T) string {
 	t.Helper()
+	if b := os.Getenv("PERFSLO_BIN"); b != "" {
+		return b // another build: the same campaign on, say, main's binary
+	}
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "perfslo-crash-bin-")
 		if err != nil {
@@ -53,6 +60,19 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(filepath.Dir(binPath))
 	}
 	os.Exit(code)
+}
+
+// killGroup SIGKILLs what is left of the process group led by pid (its
+// leader already reaped) and waits until every member is gone: a killed
+// process finishes the system call it is in (a dying linker's last write),
+// and the next run must not start before.
+func killGroup(pid int) {
+	syscall.Kill(-pid, syscall.SIGKILL)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if err := syscall.Kill(-pid, 0); errors.Is(err, syscall.ESRCH) {
+			return
+		}
+	}
 }
 
 // gitEnv is a fixed identity and no user configuration.

@@ -111,8 +111,10 @@ func (s *save) kill(delay time.Duration, inStore bool) bool {
 	case <-s.done:
 		return false
 	}
-	syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+	pid := s.cmd.Process.Pid
+	syscall.Kill(-pid, syscall.SIGKILL)
 	<-s.done
+	killGroup(pid) // whatever was still dying when perfslo was reaped
 	return true
 }
 

@@ -11,6 +11,8 @@
 package tempdir
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,19 +36,28 @@ var (
 // process's. Remove it with Remove.
 func New(name string) (string, error) {
 	Sweep()
-	dir, err := os.MkdirTemp("", Prefix+name)
-	if err != nil {
-		return "", err
-	}
-	f, err := own(dir)
-	if err != nil {
+	var err error
+	// Another run's sweep may take the new directory for an empty
+	// leftover in the instant before it holds its owner file: try again.
+	for range 3 {
+		var dir string
+		dir, err = os.MkdirTemp("", Prefix+name)
+		if err != nil {
+			return "", err
+		}
+		var f *os.File
+		if f, err = own(dir); err == nil {
+			mu.Lock()
+			owners[dir] = f
+			mu.Unlock()
+			return dir, nil
+		}
 		os.RemoveAll(dir)
-		return "", err
+		if !errors.Is(err, fs.ErrNotExist) {
+			break
+		}
 	}
-	mu.Lock()
-	owners[dir] = f
-	mu.Unlock()
-	return dir, nil
+	return "", err
 }
 
 // own locks the owner file before giving it its name, so a sweeper never
@@ -81,8 +92,10 @@ func Remove(dir string) error {
 }
 
 // Sweep removes every directory of os.TempDir() that New made in a process
-// that has died, and returns their paths. A directory without an owner
-// file (another program's, or one being made) is left alone.
+// that has died, and returns their paths. Of a directory without an owner
+// file (another program's, or one being made) only empty directories are
+// removed: a child of a killed run (the go command at its link step) can
+// recreate its output directory after the sweep removed the run's.
 func Sweep() []string {
 	tmp := os.TempDir()
 	entries, err := os.ReadDir(tmp)
@@ -101,9 +114,32 @@ func Sweep() []string {
 		if mine {
 			continue
 		}
-		if abandoned(filepath.Join(dir, ownerFile)) && os.RemoveAll(dir) == nil {
+		owner := filepath.Join(dir, ownerFile)
+		if _, err := os.Lstat(owner); err != nil {
+			if removeEmpty(dir) {
+				removed = append(removed, dir)
+			}
+			continue
+		}
+		if abandoned(owner) && os.RemoveAll(dir) == nil {
 			removed = append(removed, dir)
 		}
 	}
 	return removed
+}
+
+// removeEmpty removes dir if it holds nothing but empty directories, and
+// reports whether it did. It never removes a file: os.Remove fails on a
+// directory that is not empty.
+func removeEmpty(dir string) bool {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		if !e.IsDir() || !removeEmpty(filepath.Join(dir, e.Name())) {
+			return false
+		}
+	}
+	return os.Remove(dir) == nil
 }

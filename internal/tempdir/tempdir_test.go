@@ -63,9 +63,18 @@ func TestSweepRemovesOnlyTheDeads(t *testing.T) {
 	t.Setenv("TMPDIR", tmp)
 	dead, _ := helper(t, tmp, "dead")
 	live, _ := helper(t, tmp, "live")
-	// Not ours: no owner file, whatever its name.
+	// Not ours: no owner file, whatever its name, and a file in it.
 	other := filepath.Join(tmp, Prefix+"someone-else")
 	if err := os.Mkdir(other, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(other, "data"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// What a killed run's child may recreate after a sweep: empty
+	// directories, no owner file. They go; a file in one keeps it.
+	empty := filepath.Join(tmp, Prefix+"baseline-1", "bin")
+	if err := os.MkdirAll(empty, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	mine, err := New("mine-")
@@ -75,6 +84,9 @@ func TestSweepRemovesOnlyTheDeads(t *testing.T) {
 	// New swept already; a second sweep finds nothing more.
 	if got := Sweep(); len(got) != 0 {
 		t.Errorf("second sweep removed %v", got)
+	}
+	if _, err := os.Stat(filepath.Dir(empty)); !os.IsNotExist(err) {
+		t.Errorf("empty ownerless %s is still there (%v)", empty, err)
 	}
 	for _, d := range []string{live, other, mine} {
 		if _, err := os.Stat(d); err != nil {
