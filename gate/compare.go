@@ -108,7 +108,7 @@ func (o Options) Validate() error {
 // head, one stage (no confirmation; see Procedure for the gate's).
 func Compare(base, head *Side, opt Options) *Report {
 	opt.Looks = 0
-	return NewProcedure(base, head, opt).Report()
+	return NewProcedure(base, head, opt).report(true)
 }
 
 func unionKeys(base, head *Side) []Key {
@@ -282,7 +282,8 @@ func measure(base, head *Side, opt Options) *measured {
 		units[k] = v
 	}
 	keys := unionKeys(base, head)
-	m := &measured{keys: keys, index: map[Key]int{}, derived: map[Key]derivation{}}
+	m := &measured{keys: keys, index: make(map[Key]int, len(keys)), derived: map[Key]derivation{},
+		rows: make([]Row, 0, len(keys)), noise: make([]float64, 0, len(keys))}
 	if opt.Correction != CorrectionNone {
 		// Without a correction every row is its own test, as in benchstat:
 		// there is no family for derived units to enlarge.

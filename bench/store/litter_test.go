@@ -123,14 +123,21 @@ func TestLitter(t *testing.T) {
 	}
 	full := time.Since(start)
 	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
-	var graceful, cleanGraceful, killed, cleanKilled, heldWorktrees int
+	var graceful, cleanGraceful, killed, cleanKilled, heldWorktrees, ended int
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGKILL} {
 		for i := 0; i < *litterRuns; i++ {
 			g := startGate(t, bin, mod, tmp)
 			if !g.waitBase(tmp) {
 				t.Fatalf("gate ended before its base worktree existed:\n%s", g.stderr)
 			}
-			time.Sleep(time.Duration(rng.Int63n(int64(full / 2))))
+			time.Sleep(time.Duration(rng.Int63n(int64(full / 4))))
+			select {
+			case <-g.done:
+				ended++ // finished before the signal: nothing to learn
+				i--
+				continue
+			default:
+			}
 			if sig == syscall.SIGKILL {
 				syscall.Kill(-g.cmd.Process.Pid, sig)
 			} else {
@@ -158,6 +165,9 @@ func TestLitter(t *testing.T) {
 			}
 			killed++
 			heldWorktrees += wt
+			if wt == 0 {
+				t.Errorf("SIGKILL left no worktree: the gate had finished (exit %d), the test proves nothing", code)
+			}
 			// The next run cleans up after the dead one.
 			if code, ok := startGate(t, bin, mod, tmp).wait(t, 3*time.Minute); !ok || code != 0 {
 				t.Fatalf("gate after a SIGKILLed one: exit %d", code)
@@ -169,8 +179,8 @@ func TestLitter(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("graceful interrupts: %d, clean %d; SIGKILLs: %d (left %d worktree(s) in all), clean after the next run %d", graceful, cleanGraceful, killed, heldWorktrees, cleanKilled)
-	fmt.Printf("LITTER graceful=%d clean=%d sigkill=%d worktrees-left-by-kill=%d clean-after-next-run=%d\n", graceful, cleanGraceful, killed, heldWorktrees, cleanKilled)
+	t.Logf("graceful interrupts: %d, clean %d; SIGKILLs: %d (left %d worktree(s) in all), clean after the next run %d; %d run(s) ended before their signal (not counted)", graceful, cleanGraceful, killed, heldWorktrees, cleanKilled, ended)
+	fmt.Printf("LITTER graceful=%d clean=%d sigkill=%d worktrees-left-by-kill=%d clean-after-next-run=%d ended-before-signal=%d\n", graceful, cleanGraceful, killed, heldWorktrees, cleanKilled, ended)
 }
 
 // TestSecondInterrupt makes the first Ctrl-C's cleanup hang (a git that
