@@ -81,7 +81,7 @@ func own(dir string) (*os.File, error) {
 
 // Remove deletes a directory made by New and releases its mark.
 func Remove(dir string) error {
-	err := os.RemoveAll(dir)
+	err := removeOwned(dir)
 	mu.Lock()
 	if f := owners[dir]; f != nil {
 		f.Close()
@@ -121,11 +121,33 @@ func Sweep() []string {
 			}
 			continue
 		}
-		if abandoned(owner) && os.RemoveAll(dir) == nil {
+		if abandoned(owner) && removeOwned(dir) == nil {
 			removed = append(removed, dir)
 		}
 	}
 	return removed
+}
+
+// removeOwned removes a marked directory with its owner file last: a
+// process killed while removing (its own cleanup, or a sweep) then leaves
+// a directory that is still marked, which the next sweep removes. Removed
+// in directory order, the owner file could go first and leave an unmarked
+// directory full of files that no sweep would touch.
+func removeOwned(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	var errs []error
+	for _, e := range entries {
+		if e.Name() != ownerFile {
+			errs = append(errs, os.RemoveAll(filepath.Join(dir, e.Name())))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	return os.RemoveAll(dir)
 }
 
 // removeEmpty removes dir if it holds nothing but empty directories, and
