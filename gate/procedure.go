@@ -358,7 +358,7 @@ func (p *Procedure) confirm(look Look, base, head *Side) {
 	family := fmt.Sprintf("%s over %d candidate(s) at α=%.3g", correctionName(p.opt.Correction), len(m.family), look.Alpha)
 	for k := range keep {
 		st := p.state[k]
-		i, ok := m.index[k]
+		i, ok := m.at(k)
 		if !ok || m.rows[i].Base == nil || m.rows[i].Head == nil {
 			st.notes = append(st.notes, fmt.Sprintf("not re-measured at %s: the rounds produced no samples of it", more))
 			continue
@@ -401,6 +401,10 @@ func (p *Procedure) report(consume bool) *Report {
 		// index len(results) == i.
 		results = m.rows[:0]
 		p.last, p.lastAll = nil, false
+		// The rows no longer need the samples: let them go while the
+		// report's text is made (a caller that still holds the sides
+		// keeps them, which is no worse).
+		p.base, p.head = NewSide(p.base.Source), NewSide(p.head.Source)
 	}
 	rep := &Report{
 		Schema:   SchemaVersion,
@@ -451,7 +455,8 @@ func (p *Procedure) report(consume bool) *Report {
 		case row.Verdict != Unmeasurable:
 			row.Verdict = v
 		}
-		row.Significant = rep.Results[m.index[parent]].Significant
+		pi, _ := m.at(parent)
+		row.Significant = rep.Results[pi].Significant
 		how := "a constant times"
 		if m.derived[k].inverse {
 			how = "a constant divided by"
