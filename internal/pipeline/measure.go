@@ -3,8 +3,8 @@ package pipeline
 import (
 	"context"
 	"os"
-	"runtime/debug"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"github.com/perfslo/perfslo/gate"
