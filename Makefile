@@ -4,7 +4,7 @@
 #   make test         every test (unit, end-to-end, GitHub fake, Pyroscope), lint, short fuzzing
 #
 # Long evaluations have their own targets: make power, make reallibs, make simulate, make fuzz-long,
-# make bench-compare, make bench-callgrind (instruction counting's wall-time cost vs native timing).
+# make bench-compare, make bench-rss, make crash-store, make bench-callgrind (instruction counting's wall-time cost vs native timing).
 
 GO        ?= go
 BIN       := $(CURDIR)/bin
@@ -14,7 +14,7 @@ STATICCHECK_VERSION := v0.8.2
 ACTIONLINT_VERSION  := v1.7.12
 FUZZTIME  ?= 10s
 
-.PHONY: all build bench-gate test test-go test-examples lint tools fuzz fuzz-targets fuzz-long bench-compare power power-hygiene calibrate bench-agent bench-profiles bench-callgrind reallibs simulate clean
+.PHONY: all build bench-gate test test-go test-examples lint tools fuzz fuzz-targets fuzz-long crash-store bench-rss bench-compare power power-hygiene calibrate bench-agent bench-profiles bench-callgrind reallibs simulate clean
 
 all: build
 
@@ -82,6 +82,17 @@ fuzz-targets:
 FUZZ_LONG ?= 10m
 fuzz-long:
 	bash bench/fuzz/run.sh $(FUZZ_LONG)
+
+# The store campaign: SIGKILL `perfslo baseline save` at random moments,
+# CRASH_KILLS times per store kind (directory, git branch); make test runs 15
+# of each. Results: bench/store/results.md.
+CRASH_KILLS ?= 100
+crash-store:
+	$(GO) test -count=1 -timeout 90m -v -run 'TestKillSave|TestLitter|TestSecondInterrupt' ./bench/store -kills $(CRASH_KILLS) -litter 3 | grep -E '^(KILLSAVE|LITTER|---|ok|FAIL|PASS)|kill_test|litter_test'
+
+# Peak RSS and time of perfslo compare vs benchstat on 10^4..10^6 lines per file.
+bench-rss:
+	bash bench/compare/rss.sh
 
 # perfslo compare vs benchstat on one large generated input, in the same run.
 bench-compare:

@@ -108,7 +108,7 @@ func (o Options) Validate() error {
 // head, one stage (no confirmation; see Procedure for the gate's).
 func Compare(base, head *Side, opt Options) *Report {
 	opt.Looks = 0
-	return NewProcedure(base, head, opt).Report()
+	return NewProcedure(base, head, opt).report(true)
 }
 
 func unionKeys(base, head *Side) []Key {
@@ -265,10 +265,22 @@ func compareRow(k Key, baseVals, headVals []float64, units benchfmt.UnitMetadata
 type measured struct {
 	rows    []Row
 	keys    []Key
-	index   map[Key]int
+	index   map[Key]int // built on first use (at): most comparisons never ask
 	derived map[Key]derivation
 	noise   []float64 // robust CV per row
 	family  []*Row    // the statistical rows the correction applies to
+}
+
+// at returns the index of k's row.
+func (m *measured) at(k Key) (int, bool) {
+	if m.index == nil {
+		m.index = make(map[Key]int, len(m.keys))
+		for i, k := range m.keys {
+			m.index[k] = i
+		}
+	}
+	i, ok := m.index[k]
+	return i, ok
 }
 
 // measure summarises and tests every series of base and head, and applies
@@ -282,7 +294,8 @@ func measure(base, head *Side, opt Options) *measured {
 		units[k] = v
 	}
 	keys := unionKeys(base, head)
-	m := &measured{keys: keys, index: map[Key]int{}, derived: map[Key]derivation{}}
+	m := &measured{keys: keys, derived: map[Key]derivation{},
+		rows: make([]Row, 0, len(keys)), noise: make([]float64, 0, len(keys))}
 	if opt.Correction != CorrectionNone {
 		// Without a correction every row is its own test, as in benchstat:
 		// there is no family for derived units to enlarge.
@@ -290,8 +303,7 @@ func measure(base, head *Side, opt Options) *measured {
 	}
 	showProcs := distinctProcs(keys) > 1
 	th := &benchmath.Thresholds{CompareAlpha: opt.Alpha}
-	for i, k := range keys {
-		m.index[k] = i
+	for _, k := range keys {
 		m.noise = append(m.noise, max(RobustCV(base.samples[k]), RobustCV(head.samples[k])))
 		row := compareRow(k, base.samples[k], head.samples[k], units, th, opt)
 		if showProcs && k.Procs != 0 {

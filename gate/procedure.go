@@ -3,6 +3,7 @@ package gate
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/perfslo/perfslo/budgets"
@@ -42,15 +43,18 @@ type Look struct {
 type Procedure struct {
 	opt        Options
 	base, head *Side // every sample so far, pooled
-	stored     bool  // the base cannot be re-run (a stored baseline)
-	looks      int   // confirmation looks taken
-	rounds     []int // rounds of the first stage and of each look or top-up
-	state      map[Key]*rowState
-	last       *measured // the pooled samples of the open rows, measured
-	lastAll    bool      // last holds every row (nothing was decided before it)
-	pending    *Look
-	stopped    string
-	tests      int // the first stage's family size
+	// owned says base and head are the procedure's own copies (made at the
+	// first pooling): until then they are the caller's, only read.
+	owned   bool
+	stored  bool  // the base cannot be re-run (a stored baseline)
+	looks   int   // confirmation looks taken
+	rounds  []int // rounds of the first stage and of each look or top-up
+	state   map[Key]*rowState
+	last    *measured // the pooled samples of the open rows, measured
+	lastAll bool      // last holds every row (nothing was decided before it)
+	pending *Look
+	stopped string
+	tests   int // the first stage's family size
 }
 
 // rowState is where one row's decision stands.
@@ -69,7 +73,10 @@ func NewProcedure(base, head *Side, opt Options) *Procedure {
 	if opt.Looks < 0 {
 		opt.Looks = DefaultLooks
 	}
-	p := &Procedure{opt: opt, base: clone(base), head: clone(head), state: map[Key]*rowState{}}
+	// The caller's sides are only read until the first look pools into
+	// them; copying them here cost a copy of every sample on the one-stage
+	// path (compare), which never pools.
+	p := &Procedure{opt: opt, base: base, head: head, state: map[Key]*rowState{}}
 	p.rounds = []int{maxSamples(head)}
 	p.classify()
 	p.tests = len(p.last.family)
@@ -138,6 +145,9 @@ func (p *Procedure) Add(base, head *Side) {
 	if look.Index > 0 {
 		p.looks = look.Index
 		p.confirm(*look, base, head)
+	}
+	if !p.owned {
+		p.base, p.head, p.owned = clone(p.base), clone(p.head), true
 	}
 	if base != nil {
 		p.base.merge(base)
@@ -223,7 +233,11 @@ func (p *Procedure) classify() {
 			all = all && open[k]
 		}
 	}
-	m := measure(subset(p.base, open), subset(p.head, open), p.opt)
+	b, h := p.base, p.head
+	if !all {
+		b, h = subset(b, open), subset(h, open)
+	}
+	m := measure(b, h, p.opt)
 	p.last, p.lastAll = m, all
 	oneStage := p.opt.Looks == 0
 	for i, k := range m.keys {
@@ -344,7 +358,7 @@ func (p *Procedure) confirm(look Look, base, head *Side) {
 	family := fmt.Sprintf("%s over %d candidate(s) at α=%.3g", correctionName(p.opt.Correction), len(m.family), look.Alpha)
 	for k := range keep {
 		st := p.state[k]
-		i, ok := m.index[k]
+		i, ok := m.at(k)
 		if !ok || m.rows[i].Base == nil || m.rows[i].Head == nil {
 			st.notes = append(st.notes, fmt.Sprintf("not re-measured at %s: the rounds produced no samples of it", more))
 			continue
@@ -370,10 +384,27 @@ func (p *Procedure) confirm(look Look, base, head *Side) {
 
 // Report returns the verdicts so far: rows still open are undecided
 // (unmeasurable), each with the true reason.
-func (p *Procedure) Report() *Report {
+func (p *Procedure) Report() *Report { return p.report(false) }
+
+// report builds the report; with consume (a procedure used once, as
+// Compare does) it writes the rows into the last measurement's own array
+// instead of a copy: on a large input the copy was the peak of compare's
+// memory. The procedure cannot be used after that.
+func (p *Procedure) report(consume bool) *Report {
 	m := p.last
 	if !p.lastAll {
 		m = measure(p.base, p.head, p.opt)
+	}
+	results := make([]Row, 0, len(m.keys))
+	if consume {
+		// Row i is read before it is written: the append below writes
+		// index len(results) == i.
+		results = m.rows[:0]
+		p.last, p.lastAll = nil, false
+		// The rows no longer need the samples: let them go while the
+		// report's text is made (a caller that still holds the sides
+		// keeps them, which is no worse).
+		p.base, p.head = NewSide(p.base.Source), NewSide(p.head.Source)
 	}
 	rep := &Report{
 		Schema:   SchemaVersion,
@@ -406,8 +437,9 @@ func (p *Procedure) Report() *Report {
 			}
 		}
 		verdicts[k] = row.Verdict
-		rep.Results = append(rep.Results, row)
+		results = append(results, row)
 	}
+	rep.Results = results
 	// Derived units follow their parent's decision.
 	for i, k := range m.keys {
 		row := &rep.Results[i]
@@ -423,7 +455,8 @@ func (p *Procedure) Report() *Report {
 		case row.Verdict != Unmeasurable:
 			row.Verdict = v
 		}
-		row.Significant = rep.Results[m.index[parent]].Significant
+		pi, _ := m.at(parent)
+		row.Significant = rep.Results[pi].Significant
 		how := "a constant times"
 		if m.derived[k].inverse {
 			how = "a constant divided by"
@@ -524,11 +557,16 @@ func (s *Side) merge(other *Side) {
 			s.keys = append(s.keys, k)
 		}
 		s.samples[k] = append(s.samples[k], other.samples[k]...)
-		s.iters[k] = append(s.iters[k], other.iters[k]...)
 	}
 }
 
-// subset returns a side holding only the given series of s.
+// subset returns a side holding only the given series of s. It shares
+// their samples with s instead of copying them: on a large input the
+// copies (one per clone, one per look) were most of compare's peak memory,
+// twice benchstat's. Sharing is safe because samples are never changed in
+// place, only appended to (merge, Add), and the shared slices are clipped
+// to their length, so an append to either side reallocates instead of
+// writing into the other's array.
 func subset(s *Side, keys map[Key]bool) *Side {
 	out := NewSide(s.Source)
 	out.AddUnits(s.units)
@@ -537,8 +575,7 @@ func subset(s *Side, keys map[Key]bool) *Side {
 			continue
 		}
 		out.keys = append(out.keys, k)
-		out.samples[k] = append([]float64(nil), s.samples[k]...)
-		out.iters[k] = append([]int(nil), s.iters[k]...)
+		out.samples[k] = slices.Clip(s.samples[k])
 	}
 	return out
 }

@@ -16,22 +16,29 @@ func WriteText(w io.Writer, r *Report) error {
 	fmt.Fprintf(ew, "base: %s\nhead: %s\n", describeSource(r.Base), describeSource(r.Head))
 
 	for _, group := range byPackage(r.Results) {
-		fmt.Fprintf(ew, "\npkg: %s\n", dash(group[0].Package))
+		fmt.Fprintf(ew, "\npkg: %s\n", dash(r.Results[group[0]].Package))
 		tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "benchmark\tunit\tbase\thead\tdelta\tchange (CI)\tbudget\tverdict")
-		for _, row := range group {
+		for _, i := range group {
+			row := &r.Results[i]
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
-				shortName(row), row.Unit, FormatStat(row.Base, row.Unit), FormatStat(row.Head, row.Unit),
-				deltaCell(row), FormatChange(&row), FormatHeadroom(row.Budget, row.Unit), textVerdict(row.Verdict))
+				shortName(*row), row.Unit, FormatStat(row.Base, row.Unit), FormatStat(row.Head, row.Unit),
+				deltaCell(*row), FormatChange(row), FormatHeadroom(row.Budget, row.Unit), textVerdict(row.Verdict))
 		}
 		tw.Flush()
 	}
 
-	var notes []string
+	// Notes are written as they are made, not collected: on a large input
+	// every row may have one.
+	noted := false
 	shown := map[string]string{} // diff profile → the row that showed it
 	for _, row := range r.Results {
 		if row.Verdict == RowPass && len(row.Warnings) == 0 && row.Attribution == nil {
 			continue
+		}
+		if !noted {
+			fmt.Fprintln(ew)
+			noted = true
 		}
 		var b strings.Builder
 		fmt.Fprintf(&b, "%s %s (%s): %s", shortName(row), row.Unit, lastElem(row.Package), row.Verdict)
@@ -50,10 +57,8 @@ func WriteText(w io.Writer, r *Report) error {
 				writeAttributionText(&b, a)
 			}
 		}
-		notes = append(notes, b.String())
-	}
-	if len(notes) > 0 {
-		fmt.Fprintf(ew, "\n%s\n", strings.Join(notes, "\n"))
+		b.WriteByte('\n')
+		io.WriteString(ew, b.String())
 	}
 	for _, f := range r.Failures {
 		name := f.Package
@@ -284,17 +289,20 @@ func shortName(r Row) string {
 	return n
 }
 
-func byPackage(rows []Row) [][]Row {
-	var groups [][]Row
+// byPackage groups the rows' indices by package, in first-seen order
+// (indices, not copies of the rows: a Row is large, and a report may have
+// hundreds of thousands).
+func byPackage(rows []Row) [][]int {
+	var groups [][]int
 	idx := map[string]int{}
-	for _, r := range rows {
+	for j, r := range rows {
 		i, ok := idx[r.Package]
 		if !ok {
 			i = len(groups)
 			idx[r.Package] = i
 			groups = append(groups, nil)
 		}
-		groups[i] = append(groups[i], r)
+		groups[i] = append(groups[i], j)
 	}
 	return groups
 }

@@ -36,6 +36,7 @@ func runCompare(ctx context.Context, env *environment, args []string) (int, erro
 	}
 	opt := stats.options(cfg)
 	opt.Settings.Config = cfg.File
+	defer pipeline.BatchGC()()
 	rep, err := pipeline.CompareFiles([2]string{resolve(env, pos[0]), resolve(env, pos[1])}, [2]string{pos[0], pos[1]}, opt, *allowRemoved)
 	if err != nil {
 		return gate.ExitUndecided, err

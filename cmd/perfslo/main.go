@@ -14,9 +14,9 @@ import (
 	"github.com/perfslo/perfslo/gate"
 	"io"
 	"os"
-	"os/signal"
 	"sort"
-	"syscall"
+
+	"github.com/perfslo/perfslo/internal/interrupt"
 )
 
 // command is one subcommand. Each lives in its own file and registers itself
@@ -46,7 +46,7 @@ func register(c command) {
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interrupt.Context(context.Background(), os.Stderr)
 	defer stop()
 	wd, err := os.Getwd()
 	if err != nil {

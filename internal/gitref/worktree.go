@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/perfslo/perfslo/internal/tempdir"
 )
 
 // cleanupTimeout bounds removing a worktree. Cleanup runs with a context of
@@ -32,8 +34,15 @@ func Worktree(ctx context.Context, repo, ref string) (dir string, commit string,
 		}
 		return "", "", noop, fmt.Errorf("base ref %q not found in %s%s", ref, repo, shallowHint(ctx, repo))
 	}
-	parent, err := os.MkdirTemp("", "perfslo-base-")
+	// tempdir.New removes the worktrees of runs that were killed before
+	// they could (their directories); prune then drops their entries, so
+	// `git worktree list` shows no dead worktree after this run starts.
+	parent, err := tempdir.New("base-")
 	if err != nil {
+		return "", "", noop, err
+	}
+	if _, err := git(ctx, repo, "worktree", "prune"); err != nil {
+		tempdir.Remove(parent)
 		return "", "", noop, err
 	}
 	// git worktree add wants to create the directory itself.
@@ -53,7 +62,7 @@ func Worktree(ctx context.Context, repo, ref string) (dir string, commit string,
 			}
 			// Prune even if removal failed or the directory is gone, so
 			// no stale entry stays in `git worktree list`.
-			if err := os.RemoveAll(parent); err != nil {
+			if err := tempdir.Remove(parent); err != nil {
 				errs = append(errs, err)
 			}
 			if _, err := git(cctx, repo, "worktree", "prune"); err != nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"github.com/perfslo/perfslo/internal/gitref"
 	"github.com/perfslo/perfslo/internal/run"
 	"github.com/perfslo/perfslo/internal/store"
+	"github.com/perfslo/perfslo/internal/tempdir"
 )
 
 // BaselinePlan is one `perfslo baseline save`.
@@ -55,11 +55,11 @@ func SaveBaseline(ctx context.Context, p BaselinePlan) (*SavedBaseline, error) {
 		return nil, err
 	}
 	meta := baselineMeta(ctx, log, p)
-	work, err := os.MkdirTemp("", "perfslo-baseline-")
+	work, err := tempdir.New("baseline-")
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(work)
+	defer tempdir.Remove(work)
 	pkgs, err := run.Build(ctx, p.ModuleDir, cfg.Run.Packages, filepath.Join(work, "bin"))
 	if err != nil {
 		return nil, err
@@ -83,6 +83,9 @@ func SaveBaseline(ctx context.Context, p BaselinePlan) (*SavedBaseline, error) {
 			return nil, fmt.Errorf("profiling for the baseline: %w", err)
 		}
 	}
+	// The last line before the store is touched: a user who interrupts
+	// after it knows the old baseline or the new one is there, never half.
+	fmt.Fprintf(log, "perfslo: saving baseline %q (%d samples, %d profiles)\n", meta.Name, len(outcome.Head), len(profs))
 	if err := st.Save(meta, outcome.HeadText, profs); err != nil {
 		return nil, err
 	}

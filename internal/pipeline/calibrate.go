@@ -17,6 +17,7 @@ import (
 	"github.com/perfslo/perfslo/internal/atomicfile"
 	"github.com/perfslo/perfslo/internal/run"
 	"github.com/perfslo/perfslo/internal/store"
+	"github.com/perfslo/perfslo/internal/tempdir"
 )
 
 // CalibratePlan is one `perfslo calibrate`: A/A rounds (the same binary as
@@ -48,11 +49,11 @@ func Calibrate(ctx context.Context, p CalibratePlan) (*gate.Calibration, []strin
 	if len(benchtimes) == 0 {
 		benchtimes = []string{""}
 	}
-	work, err := os.MkdirTemp("", "perfslo-calibrate-")
+	work, err := tempdir.New("calibrate-")
 	if err != nil {
 		return nil, nil, err
 	}
-	defer os.RemoveAll(work)
+	defer tempdir.Remove(work)
 	fmt.Fprintf(log, "perfslo: building %s in %s\n", strings.Join(cfg.Run.Packages, " "), p.ModuleDir)
 	pkgs, err := run.Build(ctx, p.ModuleDir, cfg.Run.Packages, filepath.Join(work, "bin"))
 	if err != nil {

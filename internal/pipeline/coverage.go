@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/google/pprof/profile"
 	"github.com/perfslo/perfslo/internal/run"
+	"github.com/perfslo/perfslo/internal/tempdir"
 	"github.com/perfslo/perfslo/profiles"
 	"github.com/perfslo/perfslo/profiles/pyroscope"
 )
@@ -52,11 +52,11 @@ func Coverage(ctx context.Context, w pyroscope.Window, selector string, src Cove
 // profile: what `staging coverage` compares staging with. Profiles without
 // samples are left out; none at all is an error.
 func BenchmarkCPUProfiles(ctx context.Context, dir string, patterns []string, bench, benchtime string, log io.Writer) ([]*profile.Profile, error) {
-	work, err := os.MkdirTemp("", "perfslo-coverage-")
+	work, err := tempdir.New("coverage-")
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(work)
+	defer tempdir.Remove(work)
 	pkgs, err := run.Build(ctx, dir, patterns, work)
 	if err != nil {
 		return nil, err

@@ -24,13 +24,13 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/perfslo/perfslo/budgets"
 	"github.com/perfslo/perfslo/gate"
+	"github.com/perfslo/perfslo/internal/tempdir"
 )
 
 // Plan is one gate run, as the caller decided it.
@@ -135,11 +135,11 @@ func RaiseCount(p *Plan) []string {
 
 // Gate runs every stage and returns the final report.
 func Gate(ctx context.Context, p Plan) (*gate.Report, error) {
-	work, err := os.MkdirTemp("", "perfslo-gate-")
+	work, err := tempdir.New("gate-")
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(work)
+	defer tempdir.Remove(work)
 	b, err := Build(ctx, p, work)
 	if err != nil {
 		return nil, err

@@ -77,6 +77,17 @@ func Build(ctx context.Context, dir string, patterns []string, outDir string) ([
 	for i := range pkgs {
 		pkgs[i].Binary = filepath.Join(absOut, binaryName(i, pkgs[i].ImportPath))
 	}
+	// The go command's own work directory goes inside ours unless the user
+	// chose one: a go killed with perfslo then leaves nothing in $TMPDIR
+	// that the next run's sweep of our directories would not remove.
+	var env []string
+	if os.Getenv("GOTMPDIR") == "" {
+		gotmp := filepath.Join(absOut, ".gotmp")
+		if err := os.MkdirAll(gotmp, 0o755); err != nil {
+			return nil, err
+		}
+		env = append(os.Environ(), "GOTMPDIR="+gotmp)
+	}
 
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
@@ -97,7 +108,7 @@ func Build(ctx context.Context, dir string, patterns []string, outDir string) ([
 			if ctx.Err() != nil {
 				return
 			}
-			if err := buildOne(ctx, goCmd, dir, pkgs[i]); err != nil {
+			if err := buildOne(ctx, goCmd, dir, env, pkgs[i]); err != nil {
 				errs[i] = err
 				// Stop the others: one compile error already fails the build.
 				cancel()
@@ -166,8 +177,9 @@ func list(ctx context.Context, goCmd, dir string, patterns []string) ([]Package,
 	return pkgs, nil
 }
 
-func buildOne(ctx context.Context, goCmd, dir string, p Package) error {
+func buildOne(ctx context.Context, goCmd, dir string, env []string, p Package) error {
 	cmd := goCommand(ctx, goCmd, dir, "test", "-c", "-o", p.Binary, p.ImportPath)
+	cmd.Env = env
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {

@@ -25,15 +25,18 @@ const (
 	profilesDir = "profiles"
 )
 
-// staleTemp is the age after which a temporary directory left by a crashed
-// Save is removed by the next Save. Younger ones may belong to a Save still
-// running in another process.
-const staleTemp = 24 * time.Hour
+// lockFile serialises the store's writers and keeps readers out while one
+// publishes: Save holds it exclusively, Load and List shared. Without it a
+// Load could read meta.json of one Save and results.txt of the next, and a
+// Save could remove a temporary directory another Save is still filling.
+const lockFile = ".lock"
 
 // Dir is a Store in a directory: each baseline is ROOT/baselines/NAME/ with
 // meta.json, results.txt (benchfmt text) and profiles/. Baselines are built
-// under a dot-name next to their final place and renamed into it, so readers
-// never see half of one; dot-names are ignored when reading.
+// under a dot-name next to their final place and renamed into it, so a
+// crash at any moment leaves the old baseline or the new one, never half of
+// one; dot-names are ignored when reading. ROOT/baselines/.lock (see
+// lockFile) orders concurrent Saves and keeps readers from mixing two.
 type Dir struct {
 	// Root is the store's directory; "" means DefaultRoot.
 	Root string
@@ -71,6 +74,11 @@ func (d Dir) Save(meta Meta, results []byte, profiles map[string]string) error {
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return fmt.Errorf("baseline store: %w", err)
 	}
+	unlock, err := lock(filepath.Join(parent, lockFile), true)
+	if err != nil {
+		return fmt.Errorf("baseline store: locking %s: %w", parent, err)
+	}
+	defer unlock()
 	tidy(parent)
 
 	tmp, err := os.MkdirTemp(parent, ".tmp-"+meta.Name+"-")
@@ -136,23 +144,19 @@ func copyProfiles(dir string, profiles map[string]string) error {
 	return nil
 }
 
-// tidy repairs what an interrupted Save left behind: an old baseline
-// renamed aside whose replacement never arrived is put back (only on systems
-// without an atomic exchange), and temporary directories older than a day
-// are removed.
+// tidy repairs what an interrupted Save left behind, under the writers'
+// lock, so no other Save is running and every dot-directory is a dead
+// one's: an old baseline renamed aside whose replacement never arrived is
+// put back (only on systems without an atomic exchange), and temporary
+// directories are removed.
 func tidy(parent string) {
 	entries, err := os.ReadDir(parent)
 	if err != nil {
 		return
 	}
 	for _, e := range entries {
-		info, err := e.Info()
-		if err != nil {
-			continue
-		}
-		age := time.Since(info.ModTime())
 		path := filepath.Join(parent, e.Name())
-		if rest, ok := strings.CutPrefix(e.Name(), ".old-"); ok && age > time.Minute {
+		if rest, ok := strings.CutPrefix(e.Name(), ".old-"); ok {
 			if i := strings.LastIndexByte(rest, '-'); i > 0 {
 				target := filepath.Join(parent, rest[:i])
 				if _, err := os.Lstat(target); errors.Is(err, fs.ErrNotExist) && CheckName(rest[:i]) == nil {
@@ -161,7 +165,7 @@ func tidy(parent string) {
 				}
 			}
 		}
-		if (strings.HasPrefix(e.Name(), ".tmp-") || strings.HasPrefix(e.Name(), ".old-")) && age > staleTemp {
+		if e.IsDir() && (strings.HasPrefix(e.Name(), ".tmp-") || strings.HasPrefix(e.Name(), ".old-")) {
 			os.RemoveAll(path)
 		}
 	}
@@ -173,9 +177,27 @@ func (d Dir) Load(name string) (*Baseline, error) {
 	if err := CheckName(name); err != nil {
 		return nil, err
 	}
+	b, err := d.load(name)
+	if errors.Is(err, errNoBaseline) {
+		return nil, d.notFound(name)
+	}
+	return b, err
+}
+
+// errNoBaseline says load found no directory of that name.
+var errNoBaseline = errors.New("no such baseline")
+
+// load reads one baseline under the readers' lock, so its meta and results
+// come from the same Save.
+func (d Dir) load(name string) (*Baseline, error) {
+	unlock, err := lock(filepath.Join(d.baselines(), lockFile), false)
+	if err != nil {
+		return nil, fmt.Errorf("baseline store: %w", err)
+	}
+	defer unlock()
 	dir := filepath.Join(d.baselines(), name)
 	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-		return nil, d.notFound(name)
+		return nil, errNoBaseline
 	} else if err != nil {
 		return nil, err
 	}
@@ -234,6 +256,11 @@ func (d Dir) notFound(name string) error {
 // baseline directory with a missing or broken meta.json is an error, since
 // hiding it would make a baseline silently vanish.
 func (d Dir) List() ([]Meta, error) {
+	unlock, err := lock(filepath.Join(d.baselines(), lockFile), false)
+	if err != nil {
+		return nil, fmt.Errorf("baseline store: %w", err)
+	}
+	defer unlock()
 	entries, err := os.ReadDir(d.baselines())
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil

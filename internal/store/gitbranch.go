@@ -122,6 +122,16 @@ func (g *GitBranch) Save(meta Meta, results []byte, profiles map[string]string) 
 		}
 		meta.Date = now().UTC()
 	}
+	// One local writer at a time: the compare-and-swap below keeps two
+	// writers from losing each other's baseline, but with many at once the
+	// losers could run out of attempts. The lock is the repository's
+	// (flock, released when its holder dies); other machines still race
+	// through the remote, and the retries settle that.
+	unlock, err := g.lock(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	// The baseline's own tree does not depend on the tip: build it once.
 	sub, err := g.baselineTree(ctx, meta, results, profiles)
 	if err != nil {
@@ -207,6 +217,21 @@ func (g *GitBranch) saveOnce(ctx context.Context, meta Meta, sub string) error {
 		}
 	}
 	return nil
+}
+
+// lock takes the repository's save lock, beside its refs in the common git
+// directory (shared by every worktree of the repository).
+func (g *GitBranch) lock(ctx context.Context) (func(), error) {
+	dir, err := g.git(ctx, nil, "rev-parse", "--path-format=absolute", "--git-common-dir")
+	if err != nil {
+		return nil, err
+	}
+	path := filepath.Join(strings.TrimSpace(dir), "perfslo-save.lock")
+	unlock, err := lock(path, true)
+	if err != nil {
+		return nil, fmt.Errorf("git store: locking %s: %w", path, err)
+	}
+	return unlock, nil
 }
 
 func commitMessage(m Meta) string {
