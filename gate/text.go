@@ -62,6 +62,12 @@ func WriteText(w io.Writer, r *Report) error {
 		}
 		fmt.Fprintf(ew, "\nFAILED (%s, %s side): %s\n%s\n", f.Kind, f.Side, name, indent(strings.TrimRight(f.Output, "\n"), "    "))
 	}
+	if r.Selection != "" {
+		fmt.Fprintf(ew, "\nselection: %s\n", r.Selection)
+	}
+	for _, sk := range r.Skipped {
+		fmt.Fprintf(ew, "skipped: %s: %s\n", sk.Package, sk.Reason)
+	}
 	for _, warn := range r.Warnings {
 		fmt.Fprintf(ew, "\nwarning: %s", warn)
 	}
@@ -142,11 +148,17 @@ func Headline(r *Report) string {
 		word = "UNDECIDED"
 	}
 	if len(parts) == 0 {
+		if r.nothingToGate() {
+			return "PASS — nothing to gate; " + skippedText(r)
+		}
 		return word + " — no results"
 	}
 	line := fmt.Sprintf("%s — %d rows: %s", word, len(r.Results), strings.Join(parts, ", "))
 	if names := VanishedNames(r); names != "" {
 		line += "; " + names
+	}
+	if sk := skippedText(r); sk != "" {
+		line += "; " + sk
 	}
 	return line
 }

@@ -1,0 +1,62 @@
+package gate
+
+import "fmt"
+
+// Skipped is a package a run did not gate, and why (unaffected by the
+// change, or another shard's).
+type Skipped struct {
+	Package string `json:"package"`
+	Reason  string `json:"reason"`
+}
+
+// Shard is one part of a suite split over several jobs: what it ran and
+// what must agree between shards for their reports to be merged.
+type Shard struct {
+	// Index is 1-based, of Count.
+	Index int `json:"index"`
+	Count int `json:"count"`
+	// Packages are the packages the shard gated.
+	Packages []string `json:"packages"`
+	// Config is the digest of the budgets file the shard judged with
+	// ("none" without one); Version is the perfslo that measured.
+	Config  string `json:"config"`
+	Version string `json:"version"`
+}
+
+// String is "2/3".
+func (s Shard) String() string { return fmt.Sprintf("%d/%d", s.Index, s.Count) }
+
+// skippedText is ", 12 packages skipped (unaffected)" for verdict lines,
+// "" when nothing was skipped.
+func skippedText(r *Report) string {
+	if len(r.Skipped) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d package(s) skipped, not judged: %s", len(r.Skipped), r.Skipped[0].Reason+moreText(len(r.Skipped)-1))
+}
+
+func moreText(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (and %d more, see the report)", n)
+}
+
+// nothingToGate is true for a run that skipped every package and ran
+// nothing: the change touches no benchmarked code.
+func (r *Report) nothingToGate() bool {
+	return len(r.Results) == 0 && len(r.Failures) == 0 && len(r.Skipped) > 0
+}
+
+// skippedSection lists the packages not gated, collapsed: a reader checks
+// that nothing they changed was left out.
+func skippedSection(r *Report) mdSection {
+	s := mdSection{closer: "\n</details>\n"}
+	if r.Selection != "" || len(r.Skipped) > 0 {
+		s.header = fmt.Sprintf("\n<details><summary>%d package(s) skipped, not judged</summary>\n\n%s\n\n", len(r.Skipped), escapeText(r.Selection))
+	}
+	for _, sk := range r.Skipped {
+		s.rows = append(s.rows, fmt.Sprintf("- `%s`: %s\n", sk.Package, escapeText(sk.Reason)))
+	}
+	return s
+}
