@@ -34,6 +34,10 @@ func (f scaleFlags) scale(env *environment) (pipeline.Scale, error) {
 	if s.Durations, err = pipeline.LoadDurations(resolve(env, *f.durations)); err != nil {
 		return s, err
 	}
-	s.Cache, err = pipeline.OpenCache(resolve(env, *f.cacheSpec), env.getenv)
+	spec := *f.cacheSpec
+	if spec != "off" {
+		spec = resolve(env, spec)
+	}
+	s.Cache, err = pipeline.OpenCache(spec, env.getenv)
 	return s, err
 }

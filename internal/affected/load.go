@@ -137,7 +137,9 @@ func Changed(ctx context.Context, repo, base string) ([]string, error) {
 	seen := map[string]bool{}
 	var out []string
 	for _, f := range strings.Split(diff+"\x00"+untracked, "\x00") {
-		if f = strings.TrimSpace(f); f != "" && !seen[f] {
+		// perfslo's own output (.perfslo/: samples, profiles, baselines)
+		// is not a change to the code.
+		if f = strings.TrimSpace(f); f != "" && !seen[f] && f != ".perfslo" && !strings.HasPrefix(f, ".perfslo/") && !strings.Contains(f, "/.perfslo/") {
 			seen[f] = true
 			out = append(out, f)
 		}

@@ -149,7 +149,7 @@ func (c *choice) takeShard(p *Plan, runs []string, benchmarks map[string]int) ([
 	if len(s.Durations) > 0 {
 		how = "stored durations"
 	}
-	c.selection += fmt.Sprintf("; shard %d/%d of them by %s: %d package(s)", s.Shard.Index, s.Shard.Count, how, len(mine))
+	fmt.Fprintf(p.log(), "perfslo: shard %d/%d of the %d selected package(s), balanced by %s: %s\n", s.Shard.Index, s.Shard.Count, len(runs), how, strings.Join(mine, " "))
 	return mine, nil
 }
 

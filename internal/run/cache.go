@@ -116,6 +116,10 @@ func (c *Cache) Put(key, importPath, src string) error {
 	if err := copyFile(src, tmp.Name()); err != nil {
 		return err
 	}
+	// CreateTemp made it 0600; a test binary must run.
+	if err := os.Chmod(tmp.Name(), 0o755); err != nil {
+		return err
+	}
 	if err := os.Rename(tmp.Name(), c.entry(key, importPath)); err != nil {
 		return err
 	}

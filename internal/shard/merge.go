@@ -201,6 +201,15 @@ func agree(shards []shardReport, cfg *budgets.Config) error {
 			}
 		}
 	}
+	owner := map[string]string{}
+	for _, s := range shards {
+		for _, p := range s.rep.Shard.Packages {
+			if prev, dup := owner[p]; dup {
+				return fmt.Errorf("%s: package %s was also gated by %s: the shards were split differently", s.name(), p, prev)
+			}
+			owner[p] = s.name()
+		}
+	}
 	var missing []string
 	for i := 1; i <= n; i++ {
 		if _, ok := byIndex[i]; !ok {
