@@ -235,4 +235,3 @@ func TestMergeRefuses(t *testing.T) {
 		})
 	}
 }
-
