@@ -125,7 +125,11 @@ type Settings struct {
 type Row struct {
 	Benchmark string `json:"benchmark"`
 	Package   string `json:"package"`
-	Unit      string `json:"unit"`
+	// Module is the path of the module the package belongs to: in a
+	// workspace, the same benchmark name in two modules is two rows, told
+	// apart by package and module.
+	Module string `json:"module,omitempty"`
+	Unit   string `json:"unit"`
 	// Function is set on rows that judge a profile function budget
 	// (Unit is then "cpu-share", "allocs/op" or "B/op" of that function).
 	Function string `json:"function,omitempty"`

@@ -1,6 +1,9 @@
 package gate
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Skipped is a package a run did not gate, and why (unaffected by the
 // change, or another shard's).
@@ -59,4 +62,38 @@ func skippedSection(r *Report) mdSection {
 		s.rows = append(s.rows, fmt.Sprintf("- `%s`: %s\n", sk.Package, escapeText(sk.Reason)))
 	}
 	return s
+}
+
+// packageLabels names each package of rows by the shortest tail of its
+// import path that no other package of the report shares: "parse" alone,
+// but "a/parse" and "b/parse" when two modules of a workspace both have
+// one, so rows of clashing names never read as the same benchmark.
+func packageLabels(rows []Row) map[string]string {
+	var pkgs []string
+	seen := map[string]bool{}
+	for _, r := range rows {
+		if !seen[r.Package] {
+			seen[r.Package] = true
+			pkgs = append(pkgs, r.Package)
+		}
+	}
+	labels := map[string]string{}
+	for _, p := range pkgs {
+		elems := strings.Split(p, "/")
+		for n := 1; n <= len(elems); n++ {
+			tail := strings.Join(elems[len(elems)-n:], "/")
+			unique := true
+			for _, q := range pkgs {
+				if q != p && (q == tail || strings.HasSuffix(q, "/"+tail)) {
+					unique = false
+					break
+				}
+			}
+			if unique || n == len(elems) {
+				labels[p] = tail
+				break
+			}
+		}
+	}
+	return labels
 }

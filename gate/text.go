@@ -28,13 +28,14 @@ func WriteText(w io.Writer, r *Report) error {
 	}
 
 	var notes []string
+	label := packageLabels(r.Results)
 	shown := map[string]string{} // diff profile → the row that showed it
 	for _, row := range r.Results {
 		if row.Verdict == RowPass && len(row.Warnings) == 0 && row.Attribution == nil {
 			continue
 		}
 		var b strings.Builder
-		fmt.Fprintf(&b, "%s %s (%s): %s", shortName(row), row.Unit, lastElem(row.Package), row.Verdict)
+		fmt.Fprintf(&b, "%s %s (%s): %s", shortName(row), row.Unit, label[row.Package], row.Verdict)
 		for _, why := range row.Reasons {
 			fmt.Fprintf(&b, "\n    %s", why)
 		}

@@ -191,6 +191,7 @@ func Gate(ctx context.Context, p Plan) (*gate.Report, error) {
 	}
 	Judge(p, b, m, rep)
 	p.chosen.annotate(rep)
+	setModules(b, rep)
 	rep.Durations = Durations(m.Outcome)
 	if !p.NoProfiles {
 		in := p.explainInput(b)

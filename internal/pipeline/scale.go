@@ -236,3 +236,16 @@ func LoadDurations(path string) (map[string]float64, error) {
 	}
 	return rep.Durations, nil
 }
+
+// setModules names each row's module, from the packages that were built.
+func setModules(b *Built, rep *gate.Report) {
+	mod := map[string]string{}
+	for _, side := range [][]run.Package{b.Base, b.Head} {
+		for _, p := range side {
+			mod[p.ImportPath] = p.Module
+		}
+	}
+	for i := range rep.Results {
+		rep.Results[i].Module = mod[rep.Results[i].Package]
+	}
+}

@@ -25,6 +25,8 @@ type Package struct {
 	Dir string
 	// Binary is the compiled test binary.
 	Binary string
+	// Module is the path of the package's module.
+	Module string
 }
 
 // BuildError is a package whose test binary did not compile.
@@ -47,6 +49,7 @@ type listed struct {
 	Dir          string
 	TestGoFiles  []string
 	XTestGoFiles []string
+	Module       *struct{ Path string }
 	Error        *struct{ Err string }
 }
 
@@ -176,7 +179,7 @@ func binaryName(i int, importPath string) string {
 
 // list resolves patterns to the packages that have tests.
 func list(ctx context.Context, goCmd, dir string, patterns []string) ([]Package, error) {
-	args := append([]string{"list", "-e", "-json=ImportPath,Dir,TestGoFiles,XTestGoFiles,Error", "--"}, patterns...)
+	args := append([]string{"list", "-e", "-json=ImportPath,Dir,TestGoFiles,XTestGoFiles,Module,Error", "--"}, patterns...)
 	cmd := goCommand(ctx, goCmd, dir, args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -205,7 +208,11 @@ func list(ctx context.Context, goCmd, dir string, patterns []string) ([]Package,
 		if len(p.TestGoFiles)+len(p.XTestGoFiles) == 0 {
 			continue
 		}
-		pkgs = append(pkgs, Package{ImportPath: p.ImportPath, Dir: p.Dir})
+		pkg := Package{ImportPath: p.ImportPath, Dir: p.Dir}
+		if p.Module != nil {
+			pkg.Module = p.Module.Path
+		}
+		pkgs = append(pkgs, pkg)
 	}
 	return pkgs, nil
 }
