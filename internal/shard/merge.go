@@ -192,7 +192,7 @@ func agree(shards []shardReport, cfg *budgets.Config) error {
 			{"base commit", s.rep.Base.Commit, f.Base.Commit},
 			{"budgets file (digest)", sh.Config, f.Shard.Config},
 			{"perfslo version", sh.Version, f.Shard.Version},
-			{"selection", s.rep.Selection, f.Selection},
+			{"affected selection (packages skipped as unaffected)", unaffected(s.rep), unaffected(f)},
 			{"statistics (alpha, correction)", fmt.Sprint(s.rep.Settings.Alpha, s.rep.Settings.Correction), fmt.Sprint(f.Settings.Alpha, f.Settings.Correction)},
 			{"run settings (count, benchtime, cpu)", fmt.Sprint(s.rep.Settings.Count, s.rep.Settings.Benchtime, s.rep.Settings.CPU), fmt.Sprint(f.Settings.Count, f.Settings.Benchtime, f.Settings.CPU)},
 		} {
@@ -231,6 +231,19 @@ func agree(shards []shardReport, cfg *budgets.Config) error {
 		return fmt.Errorf("the budgets file here (%s, digest %s) is not the one the shards judged with (digest %s): merge with the same --config", dash(file), digest, first.rep.Shard.Config)
 	}
 	return nil
+}
+
+// unaffected lists the packages a shard skipped for a reason other than
+// sharding: every shard of one run computes the same list.
+func unaffected(r *gate.Report) string {
+	var out []string
+	for _, sk := range r.Skipped {
+		if !strings.HasPrefix(sk.Reason, "in shard ") {
+			out = append(out, sk.Package)
+		}
+	}
+	sort.Strings(out)
+	return strings.Join(out, " ")
 }
 
 func dash(s string) string {
