@@ -78,7 +78,6 @@ type result struct {
 	stdout  string
 	report  *gate.Report
 	gated   int // packages with rows
-	headers []string
 }
 
 // gateArgs are the common measuring settings.
