@@ -71,13 +71,13 @@ func main() {
 
 // result is one perfslo run.
 type result struct {
-	args    []string
-	wall    time.Duration
-	code    int
-	stderr  string
-	stdout  string
-	report  *gate.Report
-	gated   int // packages with rows
+	args   []string
+	wall   time.Duration
+	code   int
+	stderr string
+	stdout string
+	report *gate.Report
+	gated  int // packages with rows
 }
 
 // gateArgs are the common measuring settings.
