@@ -167,6 +167,9 @@ func (p *Package) embeds(f string) bool {
 
 // affectedBy says why target p is affected, "" when it is not.
 func affectedBy(p Package, owned map[string]string) string {
+	if p.Dir == "" {
+		return "outside the repository: its changes cannot be seen, so it is gated"
+	}
 	if f, ok := owned[p.ImportPath]; ok {
 		return "changed: " + f
 	}

@@ -68,6 +68,10 @@ func TestSelect(t *testing.T) {
 			}
 		})
 	}
+	outside := append(graph(), Package{ImportPath: "m/far", Target: true})
+	if s := Select(outside, nil, "", false); !reflect.DeepEqual(runs(s), []string{"m/far"}) {
+		t.Errorf("a target outside the repository: runs %v, want it gated", runs(s))
+	}
 	s := Select(graph(), []string{"a/a.go"}, "", false)
 	if s.Run[2].Reason != "depends on m/a (changed: a/a.go)" {
 		t.Errorf("reason for m/c: %q", s.Run[2].Reason)

@@ -42,6 +42,15 @@ func Load(ctx context.Context, dir, root string, patterns []string) ([]Package, 
 		patterns = []string{"."}
 	}
 	args := append([]string{"list", "-e", "-deps", "-test", "-json=ImportPath,Name,Dir,ForTest,Standard,DepOnly,Module,TestGoFiles,XTestGoFiles,EmbedFiles,TestEmbedFiles,XTestEmbedFiles,Deps,Error", "--"}, patterns...)
+	// Directories are compared with root as the go command reports them,
+	// so both are real paths (a symlinked temp dir would otherwise put
+	// every package "outside" the repository).
+	if d, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = d
+	}
+	if r, err := filepath.EvalSymlinks(root); err == nil {
+		root = r
+	}
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = dir
 	var stdout, stderr bytes.Buffer
