@@ -86,7 +86,7 @@ REALLIBS_R       ?= 8
 REALLIBS_PERFSLO ?= $(PERFSLO)
 REALLIBS_FLAGS   ?=
 # perfslo at scale on generated repositories (affected packages, shards,
-# go.work, cached base builds): about 6 minutes. Writes bench/scale/results.md.
+# go.work, cached base builds): about 9 minutes on a loaded 2-core machine. Writes bench/scale/results.md.
 bench-scale: build
 	$(GO) run ./bench/scale -perfslo $(PERFSLO)
 

@@ -5,6 +5,9 @@ import (
 	"strings"
 )
 
+// maxSkippedText caps the skipped packages the text report lists.
+const maxSkippedText = 30
+
 // Skipped is a package a run did not gate, and why (unaffected by the
 // change, or another shard's).
 type Skipped struct {

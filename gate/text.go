@@ -66,7 +66,12 @@ func WriteText(w io.Writer, r *Report) error {
 	if r.Selection != "" {
 		fmt.Fprintf(ew, "\nselection: %s\n", r.Selection)
 	}
-	for _, sk := range r.Skipped {
+	// A large repository skips hundreds: the first few here, all in JSON.
+	for i, sk := range r.Skipped {
+		if i == maxSkippedText {
+			fmt.Fprintf(ew, "skipped: … and %d more (the JSON report lists them all)\n", len(r.Skipped)-i)
+			break
+		}
 		fmt.Fprintf(ew, "skipped: %s: %s\n", sk.Package, sk.Reason)
 	}
 	for _, warn := range r.Warnings {

@@ -55,14 +55,17 @@ func main() {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(work)
+	outDir = filepath.Join(work, "reports")
+	must(os.MkdirAll(outDir, 0o755))
 	ver, _ := exec.Command(bin, "version").Output()
 	fmt.Fprintf(&md, "# perfslo at scale: affected packages, shards, workspaces, cached base builds\n\n")
-	fmt.Fprintf(&md, "Produced by `make bench-scale` (`go run ./bench/scale`) on %s, %s; every gate: `--count %d --benchtime %s --confirm 0 --no-profiles --fail-on never`. The machine is shared with other jobs, so times are indicative; selections and verdict equality are exact.\n\n",
-		time.Now().UTC().Format("2006-01-02 15:04 UTC"), strings.TrimSpace(string(ver)), *count, *bt)
+	fmt.Fprintf(&md, "Produced by `make bench-scale` (`go run ./bench/scale`) on %s, %s; gates measure with `--count %d --benchtime %s --confirm 0 --no-profiles` unless the command says otherwise; `$OUT` is a directory outside the generated repositories that receives the reports. The machine is shared with other jobs (1-minute load average at the start: %s), so times are indicative; selections and the equality of merged and unsharded verdicts are exact.\n\n",
+		time.Now().UTC().Format("2006-01-02 15:04 UTC"), strings.TrimSpace(string(ver)), *count, *bt, loadavg())
 	affectedSection(work)
 	shardSection(work)
 	workspaceSection(work)
 	cacheSection(work)
+	fmt.Fprintf(&md, "\n1-minute load average at the end: %s.\n", loadavg())
 	if err := os.WriteFile(*out, []byte(md.String()), 0o644); err != nil {
 		log.Fatal(err)
 	}
@@ -81,11 +84,19 @@ type result struct {
 }
 
 // gateArgs are the common measuring settings.
-func gateArgs(extra ...string) []string {
-	return append([]string{"gate", "--count", fmt.Sprint(*count), "--benchtime", *bt, "--confirm", "0", "--no-profiles", "--fail-on", "never"}, extra...)
+func gateArgs(extra ...string) []string { return gateArgsN(*count, extra...) }
+
+// gateArgsN is gateArgs with n samples per side.
+func gateArgsN(n int, extra ...string) []string {
+	return append([]string{"gate", "--count", fmt.Sprint(n), "--benchtime", *bt, "--confirm", "0", "--no-profiles", "--fail-on", "never"}, extra...)
 }
 
-// perf runs perfslo in dir; a JSON report at json (relative to dir) is read.
+// outDir holds every report, outside the generated repositories: a
+// report written inside one would be an untracked change to the next gate.
+var outDir string
+
+// perf runs perfslo in dir; a JSON report at json (relative to outDir) is
+// read.
 func perf(dir, json string, args ...string) result {
 	cmd := exec.Command(*perfslo, args...)
 	cmd.Dir = dir
@@ -100,11 +111,7 @@ func perf(dir, json string, args ...string) result {
 		log.Fatal(err)
 	}
 	if json != "" {
-		path := json
-		if !filepath.IsAbs(path) {
-			path = filepath.Join(dir, json)
-		}
-		f, err := os.Open(path)
+		f, err := os.Open(filepath.Join(outDir, json))
 		if err != nil {
 			log.Fatalf("perfslo %s: %v\n%s", strings.Join(args, " "), err, se.String())
 		}
@@ -135,7 +142,9 @@ func (r result) line(re string) string {
 
 // show writes the command and the lines of its output that matter.
 func show(dir string, r result, patterns ...string) {
-	fmt.Fprintf(&md, "```\n$ cd %s && perfslo %s   # %.1fs, exit %d\n", dir, strings.Join(r.args, " "), r.wall.Seconds(), r.code)
+	cmdline := strings.ReplaceAll(strings.Join(r.args, " "), outDir, "$OUT")
+	cmdline = strings.ReplaceAll(cmdline, filepath.Dir(outDir), "$WORK")
+	fmt.Fprintf(&md, "```\n$ cd %s && perfslo %s   # %.1fs, exit %d\n", dir, cmdline, r.wall.Seconds(), r.code)
 	for _, p := range patterns {
 		fmt.Fprintln(&md, r.line(p))
 	}
@@ -156,8 +165,8 @@ func affectedSection(work string) {
 	must(genrepo.Touch(dir, "leaf/l05/l05.go"))
 	must(genrepo.Commit(dir, "touch leaf l05"))
 	cache := []string{"--cache", filepath.Join(work, "cache-affected")}
-	leaf := perf(dir, "leaf.json", gateArgs(append(cache, "--base", "HEAD~1", "--affected", "--json", "leaf.json")...)...)
-	all := perf(dir, "all.json", gateArgs(append(cache, "--base", "HEAD~1", "--affected", "--all", "--json", "all.json")...)...)
+	leaf := perf(dir, "leaf.json", gateArgs(append(cache, "--base", "HEAD~1", "--affected", "--json", rep("leaf.json"))...)...)
+	all := perf(dir, "all.json", gateArgs(append(cache, "--base", "HEAD~1", "--affected", "--all", "--json", rep("all.json"))...)...)
 	fmt.Fprintf(&md, "A comment added to `leaf/l05/l05.go`, committed; base `HEAD~1`:\n\n")
 	show("chain", leaf, `^perfslo: gating`, `^perfslo: (PASS|FAIL|UNDECIDED)`)
 	show("chain", all, `^perfslo: gating`, `^perfslo: (PASS|FAIL|UNDECIDED)`)
@@ -168,7 +177,7 @@ func affectedSection(work string) {
 
 	must(genrepo.Touch(dir, "chain/c01/c01.go"))
 	must(genrepo.Commit(dir, "touch chain c01"))
-	bottom := perf(dir, "bottom.json", gateArgs(append(cache, "--base", "HEAD~1", "--affected", "--json", "bottom.json")...)...)
+	bottom := perf(dir, "bottom.json", gateArgs(append(cache, "--base", "HEAD~1", "--affected", "--json", rep("bottom.json"))...)...)
 	fmt.Fprintf(&md, "A change at the bottom of the chain (`chain/c01/c01.go`) gates every package that depends on it, and no leaf:\n\n")
 	show("chain", bottom, `^perfslo: gating`, `^perfslo: (PASS|FAIL|UNDECIDED)`)
 	fmt.Fprintf(&md, "Gated: %s.\n\n", gatedNames(bottom))
@@ -179,7 +188,7 @@ func affectedSection(work string) {
 	must(err)
 	must(f.Close())
 	must(genrepo.Commit(dir, "go.mod"))
-	gomod := perf(dir, "gomod.json", gateArgs(append(cache, "--base", "HEAD~1", "--affected", "--json", "gomod.json")...)...)
+	gomod := perf(dir, "gomod.json", gateArgs(append(cache, "--base", "HEAD~1", "--affected", "--json", rep("gomod.json"))...)...)
 	fmt.Fprintf(&md, "A change to go.mod gates everything:\n\n")
 	show("chain", gomod, `^perfslo: gating`, `^perfslo: (PASS|FAIL|UNDECIDED)`)
 	fmt.Fprintf(&md, "Packages gated: %d of 20, skipped: %d.\n\n", gomod.gated, len(gomod.report.Skipped))
@@ -212,28 +221,42 @@ func shardSection(work string) {
 	must(genrepo.Commit(dir, "c04 and l03 slower, l07 faster"))
 	fmt.Fprintf(&md, "## 2. Three shards merged = one judgement of the same samples\n\n")
 	fmt.Fprintf(&md, "A change that slows `chain/c04` (so c04…c10) and `leaf/l03` and speeds up `leaf/l07`; `--affected` selects 9 packages, split over 3 shards by benchmark count:\n\n")
-	var files []string
+	files, merged, one := runShards(dir)
+	compareShards(files, merged, one)
+	missing := perf(dir, "", "merge", files[0], files[2])
+	dup := perf(dir, "", "merge", files[0], files[1], files[1], files[2])
+	fmt.Fprintf(&md, "A missing or duplicated shard is an error (exit 1):\n\n")
+	show("shards", missing, `perfslo merge:`)
+	show("shards", dup, `perfslo merge:`)
+}
+
+// runShards gates the three shards at --count 10 (enough samples to see
+// the change on this machine), merges them, and judges their samples'
+// union once with perfslo compare.
+func runShards(dir string) (files []string, merged, one result) {
 	var base, head []byte
-	// The reports go outside the repository, as each CI job's would be
-	// its own: a shard's outputs are no change for the next one.
-	outDir := filepath.Join(work, "shard-reports")
 	for i := 1; i <= 3; i++ {
-		json := filepath.Join(outDir, fmt.Sprintf("report-%d.json", i))
-		r := perf(dir, json, gateArgs("--base", "HEAD~1", "--affected", "--shard", fmt.Sprintf("%d/3", i), "--cache", "off", "--json", json)...)
+		json := fmt.Sprintf("report-%d.json", i)
+		r := perf(dir, json, gateArgsN(10, "--base", "HEAD~1", "--affected", "--shard", fmt.Sprintf("%d/3", i), "--cache", "off", "--json", rep(json))...)
 		show("shards", r, `^perfslo: shard`, `^perfslo: (PASS|FAIL|UNDECIDED)`)
-		files = append(files, json)
+		files = append(files, rep(json))
 		b, err := os.ReadFile(filepath.Join(outDir, r.report.Samples.Base))
 		must(err)
 		h, err := os.ReadFile(filepath.Join(outDir, r.report.Samples.Head))
 		must(err)
 		base, head = append(base, b...), append(head, h...)
 	}
-	merged := perf(dir, "merged.json", append([]string{"merge"}, append(files, "--json", "merged.json", "--fail-on", "never")...)...)
+	merged = perf(dir, "merged.json", append([]string{"merge"}, append(files, "--json", rep("merged.json"), "--fail-on", "never")...)...)
 	show("shards", merged, `^perfslo: (PASS|FAIL|UNDECIDED)`)
-	must(os.WriteFile(filepath.Join(dir, "all-base.txt"), base, 0o644))
-	must(os.WriteFile(filepath.Join(dir, "all-head.txt"), head, 0o644))
-	one := perf(dir, "one.json", "compare", "all-base.txt", "all-head.txt", "--json", "one.json", "--fail-on", "never")
+	must(os.WriteFile(rep("all-base.txt"), base, 0o644))
+	must(os.WriteFile(rep("all-head.txt"), head, 0o644))
+	one = perf(dir, "one.json", "compare", rep("all-base.txt"), rep("all-head.txt"), "--json", rep("one.json"), "--fail-on", "never")
 	show("shards", one, `^perfslo: (PASS|FAIL|UNDECIDED)`)
+	return files, merged, one
+}
+
+// compareShards tabulates merged against unsharded, row by row.
+func compareShards(files []string, merged, one result) {
 	same, rows := 0, len(one.report.Results)
 	fmt.Fprintf(&md, "| package | unit | merged verdict | unsharded verdict | merged p (BH over the suite) | its shard's own BH p |\n|---|---|---|---|---|---|\n")
 	shardAdj := map[string]*float64{}
@@ -257,11 +280,6 @@ func shardSection(work string) {
 		}
 	}
 	fmt.Fprintf(&md, "\n%d of %d rows (all units) have the same verdict and adjusted p merged as unsharded. Tests in the correction: merged %d, unsharded %d.\n\n", same, rows, merged.report.Settings.Tests, one.report.Settings.Tests)
-	missing := perf(dir, "", "merge", files[0], files[2])
-	dup := perf(dir, "", "merge", files[0], files[1], files[1], files[2])
-	fmt.Fprintf(&md, "A missing or duplicated shard is an error (exit 1):\n\n")
-	show("shards", missing, `perfslo merge:`)
-	show("shards", dup, `perfslo merge:`)
 }
 
 func p(x *float64) string {
@@ -280,9 +298,9 @@ func workspaceSection(work string) {
 	must(genrepo.Touch(dir, "b/parse/parse.go"))
 	must(genrepo.Commit(dir, "touch b/parse"))
 	fmt.Fprintf(&md, "## 3. A two-module go.work workspace (`a/` = example.com/a, `b/` = example.com/b, each with `parse.BenchmarkParse`)\n\n")
-	aff := perf(dir, "affected.json", gateArgs("--base", "HEAD~1", "--affected", "--cache", "off", "--json", "affected.json")...)
+	aff := perf(dir, "affected.json", gateArgs("--base", "HEAD~1", "--affected", "--cache", "off", "--json", rep("affected.json"))...)
 	show("ws", aff, `^perfslo: gating`, `^perfslo: (PASS|FAIL|UNDECIDED)`)
-	all := perf(dir, "all.json", gateArgs("--base", "HEAD~1", "--cache", "off", "--json", "all.json")...)
+	all := perf(dir, "ws-all.json", gateArgs("--base", "HEAD~1", "--cache", "off", "--json", rep("ws-all.json"))...)
 	show("ws", all, `^perfslo: building head`, `^perfslo: (PASS|FAIL|UNDECIDED)`, `^pkg: example.com/a/parse`, `^pkg: example.com/b/parse`, `\(a/parse\)`, `\(b/parse\)`)
 	fmt.Fprintf(&md, "| benchmark | package | module | unit | verdict |\n|---|---|---|---|---|\n")
 	for _, row := range all.report.Results {
@@ -308,7 +326,8 @@ func cacheSection(work string) {
 	for _, run := range []struct{ name, cache string }{
 		{"1st", "off"}, {"2nd", "off"}, {"1st (cold cache)", cacheDir}, {"2nd (same base)", cacheDir},
 	} {
-		r := perf(dir, "", gateArgs("--base", "HEAD~1", "--affected", "--all", "--cache", run.cache, "--count", "2", "--benchtime", "1x")...)
+		// Build times are the point here: the fewest samples that run.
+		r := perf(dir, "", "gate", "--count", "2", "--benchtime", "1x", "--confirm", "0", "--no-profiles", "--fail-on", "never", "--base", "HEAD~1", "--affected", "--all", "--cache", run.cache)
 		m := builtRe.FindStringSubmatch(r.stderr)
 		if m == nil {
 			log.Fatalf("no build time in:\n%s", r.stderr)
@@ -324,5 +343,17 @@ func cacheSection(work string) {
 	for _, r := range shown {
 		show("cache", r, `base built in`)
 	}
-	fmt.Fprintf(&md, "Without the cache the second gate rebuilds the base: the base worktree is a new temporary directory each time, so the go build cache's compiled packages, which record their source paths, miss.\n")
+	fmt.Fprintf(&md, "Without the cache the second gate's base build takes as long as the first's (each gate checks the base out into a new temporary worktree and runs `go test -c` there); with it, the base's binaries are linked from the cache.\n")
+}
+
+// rep is a report's path in outDir.
+func rep(name string) string { return filepath.Join(outDir, name) }
+
+// loadavg is the 1-minute load average, "unknown" off Linux.
+func loadavg() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.Fields(string(data))[0]
 }
