@@ -53,6 +53,11 @@ func TestGateWorkspace(t *testing.T) {
 	for _, r := range rep.Results {
 		if r.Unit == "sec/op" && r.Benchmark == "BenchmarkParse" {
 			mods[r.Package] = r.Module
+			// Annotations find each module's benchmark function.
+			want := strings.TrimPrefix(r.Module, "example.com/") + "/parse/parse_test.go"
+			if r.Source == nil || r.Source.File != want || r.Source.Line == 0 {
+				t.Errorf("%s: source %+v, want %s", r.Package, r.Source, want)
+			}
 		}
 	}
 	if mods["example.com/a/parse"] != "example.com/a" || mods["example.com/b/parse"] != "example.com/b" || len(mods) != 2 {
