@@ -31,6 +31,7 @@ import (
 
 	"github.com/perfslo/perfslo/budgets"
 	"github.com/perfslo/perfslo/gate"
+	"github.com/perfslo/perfslo/internal/run"
 )
 
 // Plan is one gate run, as the caller decided it.
@@ -159,7 +160,13 @@ func Gate(ctx context.Context, p Plan) (*gate.Report, error) {
 	}
 	p.chosen = chosen
 	if chosen != nil && len(chosen.run) == 0 {
-		return chosen.nothingToGate(p), nil
+		rep := chosen.nothingToGate(p)
+		// Empty sample files, so that the report is judged again (perfslo
+		// comment on workflow_run, perfslo merge) like any other.
+		if err := KeepSamples(p.samplesDir(), p.ReportPath, &Built{}, &Measured{Outcome: &run.Outcome{}}, &Looked{}, rep); err != nil {
+			rep.Warnings = append(rep.Warnings, "raw samples not kept: "+err.Error())
+		}
+		return rep, nil
 	}
 	work, err := os.MkdirTemp("", "perfslo-gate-")
 	if err != nil {

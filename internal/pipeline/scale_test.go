@@ -10,6 +10,7 @@ import (
 	"github.com/perfslo/perfslo/bench/scale/genrepo"
 	"github.com/perfslo/perfslo/budgets"
 	"github.com/perfslo/perfslo/gate"
+	"github.com/perfslo/perfslo/internal/github"
 	"github.com/perfslo/perfslo/internal/run"
 	"github.com/perfslo/perfslo/internal/shard"
 )
@@ -117,5 +118,39 @@ func TestGateAffectedAndSharded(t *testing.T) {
 		if !strings.HasPrefix(sk.Reason, "in shard ") {
 			t.Errorf("skipped %s: %s", sk.Package, sk.Reason)
 		}
+	}
+}
+
+// TestGateNothingAffected: a change that touches no benchmarked package
+// gates nothing and passes, saying so; the report keeps (empty) raw
+// samples, so perfslo comment judges it again, skipped list and all.
+func TestGateNothingAffected(t *testing.T) {
+	dir := t.TempDir()
+	if err := genrepo.Chain(dir, 2, 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := genrepo.Touch(dir, "README.md"); err != nil {
+		t.Fatal(err)
+	}
+	p := quickPlan(t, dir)
+	p.ReportPath = filepath.Join(t.TempDir(), "report.json")
+	p.SamplesDir = ""
+	p.Scale = Scale{Affected: true}
+	rep, err := Gate(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, why, _ := rep.Exit(gate.FailOnUnmeasurable); code != gate.ExitPass || len(rep.Results) != 0 || len(rep.Skipped) != 4 || !strings.Contains(why, "nothing to gate") {
+		t.Fatalf("exit %d (%s), %d rows, %d skipped", code, why, len(rep.Results), len(rep.Skipped))
+	}
+	if rep.Samples == nil || rep.Samples.Base != "report.samples/base.txt" {
+		t.Fatalf("samples %+v", rep.Samples)
+	}
+	again, err := github.Rejudge(rep, filepath.Dir(p.ReportPath), p.Config, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, _, _ := again.Exit(gate.FailOnUnmeasurable); code != gate.ExitPass || len(again.Skipped) != 4 {
+		t.Fatalf("judged again: exit %d, %d skipped", code, len(again.Skipped))
 	}
 }
