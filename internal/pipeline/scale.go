@@ -120,7 +120,11 @@ func selectAffected(ctx context.Context, p *Plan, root string, pkgs []affected.P
 	}
 	config := ""
 	if p.Config.File != "" {
-		if rel, err := filepath.Rel(root, p.Config.File); err == nil && !strings.HasPrefix(rel, "..") {
+		file := p.Config.File
+		if real, err := filepath.EvalSymlinks(file); err == nil {
+			file = real
+		}
+		if rel, err := filepath.Rel(root, file); err == nil && !strings.HasPrefix(rel, "..") {
 			config = filepath.ToSlash(rel)
 		}
 	}

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -152,5 +153,29 @@ func TestGateNothingAffected(t *testing.T) {
 	}
 	if code, _, _ := again.Exit(gate.FailOnUnmeasurable); code != gate.ExitPass || len(again.Skipped) != 4 {
 		t.Fatalf("judged again: exit %d, %d skipped", code, len(again.Skipped))
+	}
+}
+
+// TestGateAffectedBudgetsChange: editing perfslo.yaml can change any
+// verdict, so it gates every package.
+func TestGateAffectedBudgetsChange(t *testing.T) {
+	dir := t.TempDir()
+	if err := genrepo.Chain(dir, 1, 2); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, "perfslo.yaml"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("# a comment changes no budget, but the selection cannot know that\n")
+	f.Close()
+	p := quickPlan(t, dir)
+	p.Scale = Scale{Affected: true}
+	rep, err := Gate(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Skipped) != 0 || !strings.Contains(rep.Selection, "perfslo.yaml (the budgets) changed") {
+		t.Fatalf("selection %q, %d skipped", rep.Selection, len(rep.Skipped))
 	}
 }
