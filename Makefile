@@ -4,7 +4,8 @@
 #   make test         every test (unit, end-to-end, GitHub fake, Pyroscope), lint, short fuzzing
 #
 # Long evaluations have their own targets: make power, make reallibs, make simulate, make fuzz-long,
-# make bench-compare, make bench-rss, make crash-store, make bench-callgrind (instruction counting's wall-time cost vs native timing).
+# make bench-compare, make bench-rss, make crash-store, make bench-callgrind (instruction counting's
+# wall-time cost vs native timing), make bench-scale (affected packages, shards, workspaces, cached base builds).
 
 GO        ?= go
 BIN       := $(CURDIR)/bin
@@ -14,7 +15,7 @@ STATICCHECK_VERSION := v0.8.2
 ACTIONLINT_VERSION  := v1.7.12
 FUZZTIME  ?= 10s
 
-.PHONY: all build bench-gate test test-go test-examples lint tools fuzz fuzz-targets fuzz-long crash-store bench-rss bench-compare power power-hygiene calibrate bench-agent bench-profiles bench-callgrind reallibs simulate clean
+.PHONY: all build bench-scale bench-gate test test-go test-examples lint tools fuzz fuzz-targets fuzz-long crash-store bench-rss bench-compare power power-hygiene calibrate bench-agent bench-profiles bench-callgrind reallibs simulate clean
 
 all: build
 
@@ -116,6 +117,11 @@ power-hygiene:
 REALLIBS_R       ?= 8
 REALLIBS_PERFSLO ?= $(PERFSLO)
 REALLIBS_FLAGS   ?=
+# perfslo at scale on generated repositories (affected packages, shards,
+# go.work, cached base builds): about 9 minutes on a loaded 2-core machine. Writes bench/scale/results.md.
+bench-scale: build
+	$(GO) run ./bench/scale -perfslo $(PERFSLO)
+
 reallibs: build
 	$(GO) run ./bench/reallibs -r $(REALLIBS_R) -perfslo $(REALLIBS_PERFSLO) $(REALLIBS_FLAGS)
 

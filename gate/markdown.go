@@ -103,6 +103,7 @@ func RenderMarkdown(r *Report, opt MarkdownOptions) string {
 		attributionSection(r),
 		budgetSection(r),
 		passingSection(r),
+		skippedSection(r),
 	)
 	for _, s := range sections {
 		if !m.section(s) {
@@ -194,8 +195,13 @@ func verdictLine(r *Report) string {
 		icon, word = "❌", "**Fail**"
 	case c[Unmeasurable] > 0 || r.Unmeasurable() > 0:
 		icon, word = "⚠️", "**Pass, with rows not judged**"
+	case r.nothingToGate():
+		return "✅ **Pass**: nothing to gate; " + escapeText(skippedText(r)) + "."
 	case len(r.Results) == 0:
 		icon, word = "⚠️", "**Nothing compared**"
+	}
+	if sk := skippedText(r); sk != "" {
+		parts = append(parts, escapeText(sk))
 	}
 	if len(parts) == 0 {
 		return icon + " " + word + ": no benchmark results."

@@ -31,6 +31,8 @@ func (r *Report) Exit(failOn string) (int, string, error) {
 		code, why = ExitUndecided, fmt.Sprintf("%d benchmark(s) failed to run: not judged", len(r.Failures))
 	case r.Unmeasurable() > 0 && failOn == FailOnUnmeasurable:
 		code, why = ExitUndecided, fmt.Sprintf("%d row(s) could not be judged (see above); --fail-on fail accepts that", r.Unmeasurable())
+	case r.nothingToGate():
+		why = fmt.Sprintf("nothing to gate: %d package(s) skipped as unaffected by the change", len(r.Skipped))
 	case len(r.Results) == 0:
 		code, why = ExitUndecided, "no benchmark results to judge"
 	}

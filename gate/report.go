@@ -54,6 +54,20 @@ type Report struct {
 	// stored baseline, budget patterns that matched nothing, ...).
 	Warnings []string `json:"warnings,omitempty"`
 
+	// Selection says how the gated packages were chosen ("all packages",
+	// or which changed files affect which packages); Skipped are the
+	// packages left out, and why. A skipped package is neither passed nor
+	// failed: the verdict line counts it apart.
+	Selection string    `json:"selection,omitempty"`
+	Skipped   []Skipped `json:"skipped,omitempty"`
+	// Shard is set on one shard's report of a sharded suite; Shards on
+	// the merged report lists them.
+	Shard  *Shard  `json:"shard,omitempty"`
+	Shards []Shard `json:"shards,omitempty"`
+	// Durations are each package's measuring time in seconds (all its
+	// processes, both sides), which the next sharded run balances by.
+	Durations map[string]float64 `json:"durations,omitempty"`
+
 	// Created is when the report was made.
 	Created time.Time `json:"created"`
 }
@@ -111,7 +125,11 @@ type Settings struct {
 type Row struct {
 	Benchmark string `json:"benchmark"`
 	Package   string `json:"package"`
-	Unit      string `json:"unit"`
+	// Module is the path of the module the package belongs to: in a
+	// workspace, the same benchmark name in two modules is two rows, told
+	// apart by package and module.
+	Module string `json:"module,omitempty"`
+	Unit   string `json:"unit"`
 	// Function is set on rows that judge a profile function budget
 	// (Unit is then "cpu-share", "allocs/op" or "B/op" of that function).
 	Function string `json:"function,omitempty"`

@@ -31,6 +31,7 @@ func WriteText(w io.Writer, r *Report) error {
 	// Notes are written as they are made, not collected: on a large input
 	// every row may have one.
 	noted := false
+	label := packageLabels(r.Results)
 	shown := map[string]string{} // diff profile → the row that showed it
 	for _, row := range r.Results {
 		if row.Verdict == RowPass && len(row.Warnings) == 0 && row.Attribution == nil {
@@ -41,7 +42,7 @@ func WriteText(w io.Writer, r *Report) error {
 			noted = true
 		}
 		var b strings.Builder
-		fmt.Fprintf(&b, "%s %s (%s): %s", shortName(row), row.Unit, lastElem(row.Package), row.Verdict)
+		fmt.Fprintf(&b, "%s %s (%s): %s", shortName(row), row.Unit, label[row.Package], row.Verdict)
 		for _, why := range row.Reasons {
 			fmt.Fprintf(&b, "\n    %s", why)
 		}
@@ -66,6 +67,17 @@ func WriteText(w io.Writer, r *Report) error {
 			name += " " + f.Benchmark
 		}
 		fmt.Fprintf(ew, "\nFAILED (%s, %s side): %s\n%s\n", f.Kind, f.Side, name, indent(strings.TrimRight(f.Output, "\n"), "    "))
+	}
+	if r.Selection != "" {
+		fmt.Fprintf(ew, "\nselection: %s\n", r.Selection)
+	}
+	// A large repository skips hundreds: the first few here, all in JSON.
+	for i, sk := range r.Skipped {
+		if i == maxSkippedText {
+			fmt.Fprintf(ew, "skipped: … and %d more (the JSON report lists them all)\n", len(r.Skipped)-i)
+			break
+		}
+		fmt.Fprintf(ew, "skipped: %s: %s\n", sk.Package, sk.Reason)
 	}
 	for _, warn := range r.Warnings {
 		fmt.Fprintf(ew, "\nwarning: %s", warn)
@@ -147,11 +159,17 @@ func Headline(r *Report) string {
 		word = "UNDECIDED"
 	}
 	if len(parts) == 0 {
+		if r.nothingToGate() {
+			return "PASS — nothing to gate; " + skippedText(r)
+		}
 		return word + " — no results"
 	}
 	line := fmt.Sprintf("%s — %d rows: %s", word, len(r.Results), strings.Join(parts, ", "))
 	if names := VanishedNames(r); names != "" {
 		line += "; " + names
+	}
+	if sk := skippedText(r); sk != "" {
+		line += "; " + sk
 	}
 	return line
 }

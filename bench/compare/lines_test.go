@@ -35,7 +35,7 @@ func BenchmarkCompareLines(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				rep, err := pipeline.CompareFiles(paths, paths, gate.Options{Now: time.Unix(0, 0)})
+				rep, err := pipeline.CompareFiles(paths, paths, gate.Options{Now: time.Unix(0, 0)}, false)
 				if err != nil {
 					b.Fatal(err)
 				}

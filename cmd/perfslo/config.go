@@ -30,5 +30,8 @@ func loadRunConfig(env *environment, configFlag string, rf runFlags) (string, *b
 	if err := rf.validate(cfg.Run); err != nil {
 		return "", nil, err
 	}
+	if cfg.Run.Packages, err = budgets.WorkspacePatterns(moduleDir, cfg.Run.Packages); err != nil {
+		return "", nil, err
+	}
 	return moduleDir, cfg, nil
 }

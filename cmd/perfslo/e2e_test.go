@@ -21,7 +21,16 @@ import (
 func perfslo(t *testing.T, dir string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	env := &environment{stdout: &out, stderr: &errb, getenv: os.Getenv, dir: dir}
+	// The base-binary cache goes to the test's own directory, not the
+	// user's cache.
+	cache := t.TempDir()
+	getenv := func(k string) string {
+		if k == "PERFSLO_CACHE" {
+			return cache
+		}
+		return os.Getenv(k)
+	}
+	env := &environment{stdout: &out, stderr: &errb, getenv: getenv, dir: dir}
 	code = runMain(context.Background(), env, args)
 	t.Logf("perfslo %s → exit %d", strings.Join(args, " "), code)
 	return code, out.String(), errb.String()

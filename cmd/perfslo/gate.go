@@ -48,6 +48,7 @@ func runGate(ctx context.Context, env *environment, args []string) (int, error) 
 	gf := registerGateFlags(fs)
 	rf := registerRunFlags(fs)
 	stats := registerStatsFlags(fs)
+	sf := registerScaleFlags(fs)
 	if err := parseNone(fs, args); err != nil {
 		return gate.ExitUndecided, err
 	}
@@ -61,12 +62,16 @@ func runGate(ctx context.Context, env *environment, args []string) (int, error) 
 	if err != nil {
 		return gate.ExitUndecided, err
 	}
+	scale, err := sf.scale(env)
+	if err != nil {
+		return gate.ExitUndecided, err
+	}
 	p := pipeline.Plan{
 		ModuleDir: moduleDir, Config: cfg, BaseRef: *gf.baseRef, Baseline: *gf.baseline, StoreSpec: storeSpec(env, *gf.store),
 		Timeout: *rf.timeout, Pin: !*rf.noPin, Narrowed: *rf.bench != "" || *rf.packages != "",
 		AllowRemoved: *gf.allowRemoved, Looks: *gf.confirm, MaxTime: *gf.maxTime, SamplesDir: resolve(env, *gf.samples), ReportPath: reportPath(env, out.json),
 		Options: stats.options(cfg), NoProfiles: *gf.noProfiles, ProfilesDir: resolve(env, *gf.profiles),
-		Staging: pipeline.StagingSource{Server: *gf.staging, Since: *gf.stagingSince, Getenv: env.getenv}, Log: env.stderr,
+		Staging: pipeline.StagingSource{Server: *gf.staging, Since: *gf.stagingSince, Getenv: env.getenv}, Log: env.stderr, Scale: scale,
 	}
 	rep, err := pipeline.Gate(ctx, p)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/perfslo/perfslo/budgets"
 	"github.com/perfslo/perfslo/gate"
+	"golang.org/x/mod/modfile"
 )
 
 // FindBenchmark finds the function that runs benchmark name in the
@@ -69,6 +70,9 @@ type Locator struct {
 	Prefix string
 
 	modulePath string
+	// workspace maps the module paths of a go.work root's modules to
+	// their directories relative to it.
+	workspace map[string]string
 }
 
 // NewLocator reads the module at dir, if any, and works out its place in
@@ -80,6 +84,9 @@ func NewLocator(dir string) *Locator {
 		return l
 	}
 	l.ModuleDir, l.modulePath = root, modPath
+	if modPath == "" {
+		l.workspace = workspaceModules(root)
+	}
 	if top := findGitTop(root); top != "" {
 		if rel, err := filepath.Rel(top, root); err == nil && rel != "." {
 			l.Prefix = filepath.ToSlash(rel)
@@ -125,7 +132,39 @@ func (l *Locator) packageDir(pkg string) (string, bool) {
 	case l.modulePath != "" && strings.HasPrefix(pkg, l.modulePath+"/"):
 		return strings.TrimPrefix(pkg, l.modulePath+"/"), true
 	}
+	// In a workspace, the longest module path that prefixes pkg.
+	best, dir := "", ""
+	for mod, d := range l.workspace {
+		if (pkg == mod || strings.HasPrefix(pkg, mod+"/")) && len(mod) > len(best) {
+			best, dir = mod, d
+		}
+	}
+	if best != "" {
+		return path.Join(dir, strings.TrimPrefix(strings.TrimPrefix(pkg, best), "/")), true
+	}
 	return "", false
+}
+
+// workspaceModules reads the modules a go.work at root uses: module path
+// → directory relative to root. Nil when there is no workspace.
+func workspaceModules(root string) map[string]string {
+	patterns, err := budgets.WorkspacePatterns(root, []string{"./..."})
+	if err != nil {
+		return nil
+	}
+	mods := map[string]string{}
+	for _, p := range patterns {
+		dir := strings.TrimSuffix(strings.TrimPrefix(p, "./"), "...")
+		dir = path.Clean(strings.TrimSuffix(dir, "/")) // "./..." → "."
+		data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(dir), "go.mod"))
+		if err != nil {
+			continue
+		}
+		if mp := modfile.ModulePath(data); mp != "" {
+			mods[mp] = dir
+		}
+	}
+	return mods
 }
 
 // findGitTop walks up from dir to the directory holding .git.

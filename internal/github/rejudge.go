@@ -40,6 +40,12 @@ var ErrNoSamples = errors.New("the report names no raw samples (samples: {base, 
 // dir is the directory r was read from; the sample files must lie inside it
 // and are read with ReadArtifactFile's checks and MaxSamplesSize.
 func Rejudge(r *gate.Report, dir string, cfg *budgets.Config, allowRemoved bool) (*gate.Report, error) {
+	if len(r.Results) == 0 && len(r.Failures) == 0 && len(r.Skipped) > 0 {
+		// The run skipped every package (--affected, or an empty shard):
+		// there are no samples to judge, and its verdict says just that.
+		out := *r
+		return &out, nil
+	}
 	if r.Samples == nil || r.Samples.Base == "" || r.Samples.Head == "" {
 		return nil, ErrNoSamples
 	}
@@ -69,6 +75,8 @@ func Rejudge(r *gate.Report, dir string, cfg *budgets.Config, allowRemoved bool)
 	}
 	out := gate.Compare(sides[0], sides[1], gate.Options{Config: cfg, Now: r.Created, Settings: settings})
 	out.Samples = r.Samples
+	// What the run left out is the run's to say: the samples hold none of it.
+	out.Selection, out.Skipped, out.Shard, out.Shards, out.Durations = r.Selection, r.Skipped, r.Shard, r.Shards, r.Durations
 
 	type key struct{ pkg, bench, unit string }
 	old := map[key]*gate.Row{}

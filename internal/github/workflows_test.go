@@ -65,10 +65,10 @@ func TestCommentWorkflowNeverRunsPRCode(t *testing.T) {
 	if !ok || len(on) != 1 {
 		t.Fatalf("perfslo-comment.yml must trigger on workflow_run only, has %v", on)
 	}
-	pr := loadWorkflow(t, "perfslo.yml")
+	pr, sharded := loadWorkflow(t, "perfslo.yml"), loadWorkflow(t, "perfslo-sharded.yml")
 	names, _ := run["workflows"].([]any)
-	if len(names) != 1 || names[0] != pr["name"] {
-		t.Errorf("workflow_run.workflows = %v, want [%v] (the name of perfslo.yml)", names, pr["name"])
+	if len(names) != 2 || names[0] != pr["name"] || names[1] != sharded["name"] {
+		t.Errorf("workflow_run.workflows = %v, want [%v %v] (the names of perfslo.yml and perfslo-sharded.yml)", names, pr["name"], sharded["name"])
 	}
 	for _, s := range steps(wf) {
 		uses, _ := s["uses"].(string)
@@ -91,13 +91,21 @@ func TestCommentWorkflowNeverRunsPRCode(t *testing.T) {
 }
 
 func TestPRWorkflowIsReadOnly(t *testing.T) {
-	wf := loadWorkflow(t, "perfslo.yml")
+	for _, name := range []string{"perfslo.yml", "perfslo-sharded.yml"} {
+		t.Run(name, func(t *testing.T) { prWorkflowIsReadOnly(t, name) })
+	}
+}
+
+// prWorkflowIsReadOnly checks a workflow that runs a pull request's code:
+// pull_request only, no write permission, posting left to workflow_run.
+func prWorkflowIsReadOnly(t *testing.T, name string) {
+	wf := loadWorkflow(t, name)
 	on, _ := wf["on"].(map[string]any)
 	if _, ok := on["pull_request"]; !ok || len(on) != 1 {
-		t.Errorf("perfslo.yml must trigger on pull_request only (never pull_request_target), has %v", on)
+		t.Errorf("%s must trigger on pull_request only (never pull_request_target), has %v", name, on)
 	}
 	if wf["permissions"] == nil {
-		t.Error("perfslo.yml must declare permissions (contents: read), not inherit the repository default")
+		t.Errorf("%s must declare permissions (contents: read), not inherit the repository default", name)
 	}
 	for _, p := range permissions(wf) {
 		switch p := p.(type) {
@@ -108,7 +116,7 @@ func TestPRWorkflowIsReadOnly(t *testing.T) {
 		case map[string]any:
 			for k, v := range p {
 				if v == "write" {
-					t.Errorf("perfslo.yml grants %s: write; it runs untrusted code", k)
+					t.Errorf("%s grants %s: write; it runs untrusted code", name, k)
 				}
 			}
 		}
@@ -119,11 +127,11 @@ func TestPRWorkflowIsReadOnly(t *testing.T) {
 			uploads = true
 		}
 		if r, _ := s["run"].(string); strings.Contains(r, "perfslo comment") && !strings.Contains(r, "--markdown-only") {
-			t.Error("perfslo.yml posts; posting belongs in the workflow_run workflow")
+			t.Errorf("%s posts; posting belongs in the workflow_run workflow", name)
 		}
 	}
 	if !uploads {
-		t.Error("perfslo.yml uploads no artifact for the comment workflow")
+		t.Errorf("%s uploads no artifact for the comment workflow", name)
 	}
 }
 

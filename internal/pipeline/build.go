@@ -45,7 +45,11 @@ func (b *Built) Close() {
 func Build(ctx context.Context, p Plan, work string) (*Built, error) {
 	cfg := p.Config
 	fmt.Fprintf(p.log(), "perfslo: building head (%s) in %s\n", strings.Join(cfg.Run.Packages, " "), p.ModuleDir)
-	head, err := run.Build(ctx, p.ModuleDir, cfg.Run.Packages, filepath.Join(work, "head"))
+	o := run.BuildOptions{Dir: p.ModuleDir, Patterns: cfg.Run.Packages, OutDir: filepath.Join(work, "head")}
+	if p.chosen != nil {
+		o.Keep = p.chosen.keepHead
+	}
+	head, _, err := run.BuildSelected(ctx, o)
 	if err != nil {
 		return nil, fmt.Errorf("building head: %w", err)
 	}
@@ -93,7 +97,7 @@ func (b *Built) buildBase(ctx context.Context, p Plan, binDir string) error {
 	}
 	ref := p.BaseRef
 	if ref == "" {
-		if ref, err = gitref.DefaultBase(ctx, repo); err != nil {
+		if ref, err = defaultBaseRef(ctx, repo); err != nil {
 			return err
 		}
 		fmt.Fprintf(log, "perfslo: base defaults to %s\n", ref)
@@ -110,7 +114,7 @@ func (b *Built) buildBase(ctx context.Context, p Plan, binDir string) error {
 	baseDir, err := gitref.InWorktree(repo, p.ModuleDir, wt)
 	if err == nil {
 		fmt.Fprintf(log, "perfslo: building base %s (%s)\n", ref, ShortCommit(commit))
-		b.Base, err = run.Build(ctx, baseDir, p.Config.Run.Packages, binDir)
+		b.Base, err = buildBaseBinaries(ctx, p, baseDir, commit, binDir)
 		if err != nil {
 			err = fmt.Errorf("building base %s: %w", ref, err)
 		}
@@ -167,4 +171,38 @@ func OpenStore(ctx context.Context, spec, moduleDir string) (store.Store, error)
 		return store.OpenGitBranch(repo, branch)
 	}
 	return store.Dir{Root: spec}, nil
+}
+
+// defaultBaseRef is gitref.DefaultBase of the repository around dir.
+func defaultBaseRef(ctx context.Context, dir string) (string, error) {
+	repo, err := gitref.Root(ctx, dir)
+	if err != nil {
+		return "", fmt.Errorf("--base needs a git repository (or use --baseline NAME): %w", err)
+	}
+	return gitref.DefaultBase(ctx, repo)
+}
+
+// buildBaseBinaries builds the base's selected packages in its worktree,
+// through the binary cache when there is one (a commit's clean checkout
+// is what a cache key can name), and says how long it took.
+func buildBaseBinaries(ctx context.Context, p Plan, dir, commit, binDir string) ([]run.Package, error) {
+	start := time.Now()
+	o := run.BuildOptions{Dir: dir, Patterns: p.Config.Run.Packages, OutDir: binDir}
+	if p.chosen != nil {
+		o.Keep = p.chosen.keepBase
+	}
+	if c := p.Scale.Cache; c != nil {
+		key, err := run.CacheKey(ctx, dir, commit, nil)
+		if err != nil {
+			fmt.Fprintf(p.log(), "perfslo: base binaries not cached: %v\n", err)
+		} else {
+			o.Cache, o.CacheKey = c, key
+		}
+	}
+	pkgs, hits, err := run.BuildSelected(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(p.log(), "perfslo: base built in %.1fs (%d of %d test binaries from the cache)\n", time.Since(start).Seconds(), hits, len(pkgs))
+	return pkgs, nil
 }

@@ -33,6 +33,15 @@ func Judge(p Plan, b *Built, m *Measured, rep *gate.Report) {
 		}
 		return
 	}
+	// Packages the selection skipped (unaffected, another shard's) do not
+	// exercise their budgets; what vanished from the gated ones still fails.
+	if p.partial() {
+		if n := len(gate.UnmatchedBudgets(p.Config, rep)); n > 0 {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d budget(s) not exercised here: their packages were skipped", n))
+		}
+		rep.Failures = append(rep.Failures, gate.Vanished(rep, p.AllowRemoved)...)
+		return
+	}
 	rep.Failures = append(rep.Failures, gate.UnmatchedFailures(p.Config, rep)...)
 	rep.Failures = append(rep.Failures, gate.Vanished(rep, p.AllowRemoved)...)
 }

@@ -30,6 +30,7 @@ import (
 
 	"github.com/perfslo/perfslo/budgets"
 	"github.com/perfslo/perfslo/gate"
+	"github.com/perfslo/perfslo/internal/run"
 	"github.com/perfslo/perfslo/internal/tempdir"
 )
 
@@ -81,9 +82,18 @@ type Plan struct {
 	// Staging is where the explain stage finds the staging service's CPU
 	// profile, to weigh regressed functions by their share of real CPU.
 	Staging StagingSource
+	// Scale narrows the run to the affected packages and one shard, and
+	// caches base builds.
+	Scale Scale
 	// Log receives progress; nil is quiet.
 	Log io.Writer
+
+	chosen *choice // set by Gate from Scale
 }
+
+// partial is true when the selection left packages out: budgets of those
+// are not exercised, which is not a mistake.
+func (p *Plan) partial() bool { return p.chosen != nil && len(p.chosen.skipped) > 0 }
 
 func (p *Plan) log() io.Writer {
 	if p.Log == nil {
@@ -135,6 +145,29 @@ func RaiseCount(p *Plan) []string {
 
 // Gate runs every stage and returns the final report.
 func Gate(ctx context.Context, p Plan) (*gate.Report, error) {
+	if p.Scale.Affected && p.Baseline == "" && p.BaseRef == "" {
+		// The selection diffs against the base, so it is fixed first.
+		ref, err := defaultBaseRef(ctx, p.ModuleDir)
+		if err != nil {
+			return nil, err
+		}
+		p.BaseRef = ref
+		fmt.Fprintf(p.log(), "perfslo: base defaults to %s\n", ref)
+	}
+	chosen, err := choose(ctx, &p)
+	if err != nil {
+		return nil, err
+	}
+	p.chosen = chosen
+	if chosen != nil && len(chosen.run) == 0 {
+		rep := chosen.nothingToGate(p)
+		// Empty sample files, so that the report is judged again (perfslo
+		// comment on workflow_run, perfslo merge) like any other.
+		if err := KeepSamples(p.samplesDir(), p.ReportPath, &Built{}, &Measured{Outcome: &run.Outcome{}}, &Looked{}, rep); err != nil {
+			rep.Warnings = append(rep.Warnings, "raw samples not kept: "+err.Error())
+		}
+		return rep, nil
+	}
 	work, err := tempdir.New("gate-")
 	if err != nil {
 		return nil, err
@@ -164,6 +197,9 @@ func Gate(ctx context.Context, p Plan) (*gate.Report, error) {
 		rep.Warnings = append(rep.Warnings, "raw samples not kept: "+err.Error())
 	}
 	Judge(p, b, m, rep)
+	p.chosen.annotate(rep)
+	setModules(b, rep)
+	rep.Durations = Durations(m.Outcome)
 	if !p.NoProfiles {
 		in := p.explainInput(b)
 		if rep.Failed() > 0 {

@@ -25,6 +25,8 @@ type Package struct {
 	Dir string
 	// Binary is the compiled test binary.
 	Binary string
+	// Module is the path of the package's module.
+	Module string
 }
 
 // BuildError is a package whose test binary did not compile.
@@ -47,6 +49,7 @@ type listed struct {
 	Dir          string
 	TestGoFiles  []string
 	XTestGoFiles []string
+	Module       *struct{ Path string }
 	Error        *struct{ Err string }
 }
 
@@ -56,26 +59,54 @@ type listed struct {
 // since a gate with nothing to run must not pass. A package that does not
 // compile yields a *BuildError.
 func Build(ctx context.Context, dir string, patterns []string, outDir string) ([]Package, error) {
+	pkgs, _, err := BuildSelected(ctx, BuildOptions{Dir: dir, Patterns: patterns, OutDir: outDir})
+	return pkgs, err
+}
+
+// BuildSelected is Build with a selection and a cache: only the packages
+// o.Keep accepts are built (all when it is nil), and with o.Cache and
+// o.CacheKey set, binaries come from the cache when it has them and go
+// into it when built. It returns the packages and how many binaries came
+// from the cache. o.Flags are not supported here (see BuildWith).
+func BuildSelected(ctx context.Context, o BuildOptions) ([]Package, int, error) {
 	goCmd, err := exec.LookPath("go")
 	if err != nil {
-		return nil, fmt.Errorf("finding the go command: %w", err)
+		return nil, 0, fmt.Errorf("finding the go command: %w", err)
 	}
+	dir, patterns, outDir := o.Dir, o.Patterns, o.OutDir
 	if len(patterns) == 0 {
 		patterns = []string{"."}
 	}
-	pkgs, err := list(ctx, goCmd, dir, patterns)
+	all, err := list(ctx, goCmd, dir, patterns)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	if len(pkgs) == 0 {
-		return nil, fmt.Errorf("no test files in packages matching %s", strings.Join(patterns, " "))
+	if len(all) == 0 {
+		return nil, 0, fmt.Errorf("no test files in packages matching %s", strings.Join(patterns, " "))
+	}
+	var pkgs []Package
+	for _, p := range all {
+		if o.Keep == nil || o.Keep(p.ImportPath) {
+			pkgs = append(pkgs, p)
+		}
 	}
 	absOut, err := filepath.Abs(outDir)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
+	hits := 0
+	cached := make([]bool, len(pkgs))
 	for i := range pkgs {
 		pkgs[i].Binary = filepath.Join(absOut, binaryName(i, pkgs[i].ImportPath))
+		if o.Cache != nil && o.CacheKey != "" {
+			if err := os.MkdirAll(absOut, 0o755); err != nil {
+				return nil, 0, err
+			}
+			if o.Cache.Get(o.CacheKey, pkgs[i].ImportPath, pkgs[i].Binary) {
+				cached[i] = true
+				hits++
+			}
+		}
 	}
 	// The go command's own work directory goes inside ours unless the user
 	// chose one: a go killed with perfslo then leaves nothing in $TMPDIR
@@ -84,10 +115,28 @@ func Build(ctx context.Context, dir string, patterns []string, outDir string) ([
 	if os.Getenv("GOTMPDIR") == "" {
 		gotmp := filepath.Join(absOut, ".gotmp")
 		if err := os.MkdirAll(gotmp, 0o755); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		env = append(os.Environ(), "GOTMPDIR="+gotmp)
 	}
+	if err := buildAll(ctx, goCmd, dir, env, pkgs, cached); err != nil {
+		return nil, 0, err
+	}
+	if o.Cache != nil && o.CacheKey != "" {
+		for i := range pkgs {
+			if !cached[i] {
+				if err := o.Cache.Put(o.CacheKey, pkgs[i].ImportPath, pkgs[i].Binary); err != nil {
+					return pkgs, hits, fmt.Errorf("caching %s: %w", pkgs[i].ImportPath, err)
+				}
+			}
+		}
+	}
+	return pkgs, hits, nil
+}
+
+// buildAll compiles the packages not already there (skip), a few at a
+// time, and returns the first real failure in go list order.
+func buildAll(ctx context.Context, goCmd, dir string, env []string, pkgs []Package, skip []bool) error {
 
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
@@ -96,6 +145,9 @@ func Build(ctx context.Context, dir string, patterns []string, outDir string) ([
 	sem := make(chan struct{}, buildParallelism)
 	var wg sync.WaitGroup
 	for i := range pkgs {
+		if skip[i] {
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -117,22 +169,17 @@ func Build(ctx context.Context, dir string, patterns []string, outDir string) ([
 	}
 	wg.Wait()
 	if err := parent.Err(); err != nil {
-		return nil, err
+		return err
 	}
 	// Report the first package (in go list order) that really failed, not
 	// one we cancelled because of it, so the error is deterministic.
 	for _, err := range errs {
 		var be *BuildError
 		if errors.As(err, &be) {
-			return nil, err
+			return err
 		}
 	}
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
-	}
-	return pkgs, nil
+	return errors.Join(errs...)
 }
 
 // binaryName is unique per package (the index) and readable (the path).
@@ -143,7 +190,7 @@ func binaryName(i int, importPath string) string {
 
 // list resolves patterns to the packages that have tests.
 func list(ctx context.Context, goCmd, dir string, patterns []string) ([]Package, error) {
-	args := append([]string{"list", "-e", "-json=ImportPath,Dir,TestGoFiles,XTestGoFiles,Error", "--"}, patterns...)
+	args := append([]string{"list", "-e", "-json=ImportPath,Dir,TestGoFiles,XTestGoFiles,Module,Error", "--"}, patterns...)
 	cmd := goCommand(ctx, goCmd, dir, args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -172,7 +219,11 @@ func list(ctx context.Context, goCmd, dir string, patterns []string) ([]Package,
 		if len(p.TestGoFiles)+len(p.XTestGoFiles) == 0 {
 			continue
 		}
-		pkgs = append(pkgs, Package{ImportPath: p.ImportPath, Dir: p.Dir})
+		pkg := Package{ImportPath: p.ImportPath, Dir: p.Dir}
+		if p.Module != nil {
+			pkg.Module = p.Module.Path
+		}
+		pkgs = append(pkgs, pkg)
 	}
 	return pkgs, nil
 }

@@ -19,6 +19,12 @@ type BuildOptions struct {
 	// Flags are build flags for `go test -c`, e.g. "-ldflags=-X pkg.Var=v"
 	// (one element per flag: no shell splitting happens).
 	Flags []string
+	// Keep selects the packages to build by import path (nil: all).
+	Keep func(importPath string) bool
+	// Cache and CacheKey (see CacheKey) reuse binaries built before;
+	// only for a commit's clean checkout, whose key names its sources.
+	Cache    *Cache
+	CacheKey string
 }
 
 // BuildWith is Build with build flags, for callers that build the same tree
