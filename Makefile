@@ -15,7 +15,7 @@ STATICCHECK_VERSION := v0.8.2
 ACTIONLINT_VERSION  := v1.7.12
 FUZZTIME  ?= 10s
 
-.PHONY: all build bench-scale bench-gate test test-go test-examples lint tools fuzz fuzz-targets fuzz-long crash-store bench-rss bench-compare power power-hygiene calibrate bench-agent bench-profiles bench-callgrind reallibs simulate clean
+.PHONY: all build bench-scale bench-gate test test-go test-examples lint tools fuzz fuzz-targets fuzz-long crash-store bench-rss bench-compare power power-hygiene calibrate bench-agent bench-profiles bench-callgrind reallibs simulate bench-history clean
 
 all: build
 
@@ -151,3 +151,10 @@ bench-profiles: build
 
 clean:
 	rm -rf $(BIN)
+
+# The git store's size after 1,000 recorded baselines of the examples, with
+# and without compaction (bench/history/results.md). The baselines are
+# synthesized from one real run of the examples (bench/history/examples-run.txt,
+# made on first use) with seeded noise; see bench/history/size.
+bench-history:
+	@s=bench/history/examples-run.txt; if [ -f $$s ]; then $(GO) run ./bench/history/size -n 1000 -samples $$s; else $(GO) run ./bench/history/size -n 1000; fi

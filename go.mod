@@ -5,6 +5,7 @@ go 1.26.8
 require (
 	connectrpc.com/connect v1.21.1
 	github.com/aclements/go-moremath v0.0.0-20210112150236-f10218a38794
+	github.com/go-echarts/go-echarts/v2 v2.6.7
 	github.com/goccy/go-yaml v1.19.2
 	github.com/google/go-github/v62 v62.0.0
 	github.com/google/pprof v0.0.0-20261105003125-4bf881d7fb0b

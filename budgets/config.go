@@ -49,6 +49,11 @@ type Config struct {
 	Tolerance map[string]float64
 	Budgets   []Budget
 	Staging   *Staging
+	// History, Creep and Burn configure the baseline history (see
+	// history.go); nil means the defaults.
+	History *History
+	Creep   *Creep
+	Burn    *Burn
 }
 
 // Run holds the defaults for `perfslo gate`; command-line flags override them.

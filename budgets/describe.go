@@ -55,7 +55,47 @@ func Describe(w io.Writer, c *Config) error {
 			p("  functions matching %s: %s\n", b.Function, strings.Join(lim, ", "))
 		}
 	}
+	describeHistory(p, c)
 	return bw.Flush()
+}
+
+// describeHistory says what the history sections mean, when there are any.
+func describeHistory(p func(string, ...any), c *Config) {
+	if c.History == nil && c.Creep == nil && c.Burn == nil {
+		return
+	}
+	h := c.HistoryPolicy()
+	age := ""
+	if h.MaxAge > 0 {
+		age = fmt.Sprintf(", none older than %g days", h.MaxAge.Hours()/24)
+	}
+	p("\nHistory (git store, default branch): at most %d baselines%s; the newest %d keep their samples, older ones their summaries.\n", h.Keep, age, h.Raw)
+	cr := c.CreepPolicy()
+	var back []string
+	if cr.Commits > 0 {
+		back = append(back, fmt.Sprintf("%d baselines back", cr.Commits))
+	}
+	if cr.Days > 0 {
+		back = append(back, fmt.Sprintf("%d days back", cr.Days))
+	}
+	tol := "the regression tolerances"
+	if len(cr.Tolerance) > 0 {
+		tol = describeTolerances(cr.Tolerance, false)
+	}
+	which := strings.Join(back, "")
+	if len(back) == 2 {
+		which = strings.Join(back, " or ") + " (the older one)"
+	}
+	p("Creep: the head against the baseline %s, judged like the gate with %s.\n", which, tol)
+	b := c.BurnPolicy()
+	p("Burn: budget headroom consumed per baseline over the last %d", b.Window)
+	if b.Warn > 0 {
+		p("; warn from %s of the limit per baseline", percent(b.Warn))
+	}
+	if b.Fail > 0 {
+		p("; fail from %s", percent(b.Fail))
+	}
+	p(".\n")
 }
 
 func describeBudget(w io.Writer, c *Config, i int) {

@@ -15,7 +15,7 @@ import (
 
 // The keys of each mapping, in the order the documentation lists them.
 var (
-	topKeys     = []string{"version", "run", "tolerance", "budgets", "staging"}
+	topKeys     = []string{"version", "run", "tolerance", "budgets", "staging", "history", "creep", "burn"}
 	runKeys     = []string{"packages", "bench", "count", "benchtime", "cpu", "max-time"}
 	budgetKeys  = []string{"benchmark", "package", "operation", "dataset", "limits", "tolerance", "profile"}
 	profileKeys = []string{"cpu-share", "allocs/op", "B/op"}
@@ -155,6 +155,15 @@ func (r *reader) config(body ast.Node, cfg *Config) {
 	}
 	if f, ok := fs["staging"]; ok {
 		cfg.Staging = r.staging(f.value)
+	}
+	if f, ok := fs["history"]; ok {
+		cfg.History = r.history(f.value)
+	}
+	if f, ok := fs["creep"]; ok {
+		cfg.Creep = r.creep(f.value)
+	}
+	if f, ok := fs["burn"]; ok {
+		cfg.Burn = r.burn(f.value)
 	}
 }
 

@@ -40,7 +40,7 @@ var parseErrorCases = []parseErrorCase{
 	{"version not a number", "version: one\n", `1:10: version: expected an integer, found "one"`},
 
 	// Unknown keys, at every depth, with a suggestion.
-	{"unknown key top", "version: 1\ntolerence:\n  sec/op: 5%\n", `2:1: unknown key "tolerence" in perfslo.yaml; did you mean "tolerance"? (allowed: version, run, tolerance, budgets, staging)`},
+	{"unknown key top", "version: 1\ntolerence:\n  sec/op: 5%\n", `2:1: unknown key "tolerence" in perfslo.yaml; did you mean "tolerance"? (allowed: version, run, tolerance, budgets, staging, history, creep, burn)`},
 	{"unknown key run", "version: 1\nrun:\n  benchtim: 1s\n", `3:3: unknown key "benchtim" in run; did you mean "benchtime"?`},
 	{"unknown key far from any", "version: 1\nrun:\n  parallelism: 4\n", `3:3: unknown key "parallelism" in run (allowed: packages, bench, count, benchtime, cpu, max-time)`},
 	{"unknown key budget", entryHead + "    limit:\n      sec/op: 1ms\n", `6:5: unknown key "limit" in a budgets entry; did you mean "limits"?`},

@@ -99,9 +99,11 @@ func RenderMarkdown(r *Report, opt MarkdownOptions) string {
 	}
 	sections = append(sections,
 		unmeasurableSection(r),
+		historySection(r),
 		chartSection(r),
 		attributionSection(r),
 		budgetSection(r),
+		napkinSection(r),
 		passingSection(r),
 		skippedSection(r),
 	)

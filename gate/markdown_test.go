@@ -104,6 +104,7 @@ func TestMarkdownGolden(t *testing.T) {
 		{"passing", mdPassingReport(), MarkdownOptions{}},
 		{"failing", mdFailingReport(), MarkdownOptions{Marker: "<!-- perfslo:gate=api -->", Title: "perfslo: api"}},
 		{"empty", &Report{Schema: SchemaVersion, Base: Source{Label: "base"}, Head: Source{Label: "head"}}, MarkdownOptions{}},
+		{"history", mdHistoryReport(t), MarkdownOptions{}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

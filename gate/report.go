@@ -53,6 +53,12 @@ type Report struct {
 	// Warnings concern the whole run (host load, machine mismatch with a
 	// stored baseline, budget patterns that matched nothing, ...).
 	Warnings []string `json:"warnings,omitempty"`
+	// History holds the creep and budget-burn findings against the default
+	// branch's history, when the gate had one.
+	History *HistoryNote `json:"history,omitempty"`
+	// Napkin puts the head's benchmarks that report bytes or allocations
+	// next to this machine's floors (perfslo napkin), when they were saved.
+	Napkin []NapkinRow `json:"napkin,omitempty"`
 
 	// Selection says how the gated packages were chosen ("all packages",
 	// or which changed files affect which packages); Skipped are the

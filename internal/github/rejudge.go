@@ -115,6 +115,13 @@ func Rejudge(r *gate.Report, dir string, cfg *budgets.Config, allowRemoved bool)
 	for _, w := range r.Warnings {
 		out.Warnings = append(out.Warnings, "measuring job: "+w)
 	}
+	if r.History != nil || len(r.Napkin) > 0 {
+		// The history (creep, burn) and napkin rows came from the store and
+		// floors the measuring job read, which this job does not: shown as
+		// the measuring job's, and a burn.fail verdict is not applied again.
+		out.History, out.Napkin = r.History, r.Napkin
+		out.Warnings = append(out.Warnings, "the history and napkin findings are the measuring job's, not judged again: they come from its baseline store and machine")
+	}
 	return out, nil
 }
 

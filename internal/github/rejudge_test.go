@@ -259,6 +259,7 @@ func TestRejudgeKeepsWhatSamplesCannotShow(t *testing.T) {
 	base := head + strings.ReplaceAll(benchOutput(50, 0), "BenchmarkSum/lines=1000", "BenchmarkGone")
 	writeArtifact(t, dir, base, head, budgets.Default(), func(r *gate.Report) {
 		r.Failures = append(r.Failures, gate.Failure{Package: "example.com/demo/api", Side: "head", Kind: "panic", Output: "panic: boom"})
+		r.History = &gate.HistoryNote{Back: 5, Warnings: []string{"history: from the measuring job"}}
 	})
 	r, err := LoadReport(filepath.Join(dir, ReportFile))
 	if err != nil {
@@ -277,6 +278,9 @@ func TestRejudgeKeepsWhatSamplesCannotShow(t *testing.T) {
 	}
 	if got := kinds(j); got != "panic,removed" || j.Verdict() != gate.Fail {
 		t.Errorf("failures %s, verdict %s; want panic,removed and fail", got, j.Verdict())
+	}
+	if j.History == nil || j.History.Back != 5 || !strings.Contains(strings.Join(j.Warnings, "\n"), "history and napkin findings are the measuring job's") {
+		t.Errorf("the history note did not survive re-judging: %+v %q", j.History, j.Warnings)
 	}
 	if j, err = Rejudge(r, dir, budgets.Default(), true); err != nil || kinds(j) != "panic" {
 		t.Errorf("with removed benchmarks allowed: failures %s (%v), want panic", kinds(j), err)

@@ -89,6 +89,7 @@ func SaveBaseline(ctx context.Context, p BaselinePlan) (*SavedBaseline, error) {
 	if err := st.Save(meta, outcome.HeadText, profs); err != nil {
 		return nil, err
 	}
+	logRecord(log, recordHistoryLogged(ctx, p.ModuleDir, st, meta, outcome.HeadText, cfg))
 	return &SavedBaseline{Meta: meta, Samples: len(outcome.Head), Benchmarks: len(Benchmarks(SideOf(gate.Source{}, outcome.Head)))}, nil
 }
 

@@ -212,6 +212,8 @@ func Gate(ctx context.Context, p Plan) (*gate.Report, error) {
 			rep.Warnings = append(rep.Warnings, "profiles: "+err.Error())
 		}
 	}
+	AttachHistory(ctx, p, m.Head, rep)
+	AttachNapkin(p.ModuleDir, m.Head, rep)
 	Finish(ctx, p.ModuleDir, rep)
 	return rep, nil
 }
