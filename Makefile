@@ -13,7 +13,7 @@ PERFSLO   := $(BIN)/perfslo
 GOBIN     := $(shell $(GO) env GOPATH)/bin
 STATICCHECK_VERSION := v0.8.2
 ACTIONLINT_VERSION  := v1.7.12
-FUZZTIME  ?= 10s
+FUZZTIME  ?= 6s
 
 .PHONY: all build bench-scale bench-gate test test-go test-examples lint tools fuzz fuzz-targets fuzz-long crash-store bench-rss bench-compare power power-hygiene calibrate bench-agent bench-profiles bench-callgrind reallibs simulate bench-history clean
 
@@ -66,7 +66,7 @@ FUZZ_TARGETS := \
 	./internal/github:FuzzEvent \
 	./profiles/pyroscope:FuzzResponse
 
-# Short fuzzing of each target (about 2 minutes in all); make fuzz-long for
+# Short fuzzing of each target, FUZZTIME each (about 2 minutes in all); make fuzz-long for
 # the long run. -fuzzminimizetime 0: with one worker, minimizing each new
 # input stalls the whole run for up to a minute per input.
 fuzz:
