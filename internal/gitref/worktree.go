@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -41,7 +42,7 @@ func Worktree(ctx context.Context, repo, ref string) (dir string, commit string,
 	if err != nil {
 		return "", "", noop, err
 	}
-	if _, err := git(ctx, repo, "worktree", "prune"); err != nil {
+	if err := pruneDead(ctx, repo); err != nil {
 		tempdir.Remove(parent)
 		return "", "", noop, err
 	}
@@ -56,7 +57,9 @@ func Worktree(ctx context.Context, repo, ref string) (dir string, commit string,
 			defer cancel()
 			var errs []error
 			if _, err := os.Stat(dir); err == nil {
-				if _, err := git(cctx, repo, "worktree", "remove", "--force", dir); err != nil {
+				// Twice --force: a worktree whose `git worktree add` was
+				// interrupted is still locked ("initializing").
+				if _, err := git(cctx, repo, "worktree", "remove", "--force", "--force", dir); err != nil {
 					errs = append(errs, err)
 				}
 			}
@@ -83,6 +86,35 @@ func Worktree(ctx context.Context, repo, ref string) (dir string, commit string,
 		return "", "", noop, errors.Join(fmt.Errorf("checking out %s (%.12s): %w", ref, commit, err), cleanErr)
 	}
 	return dir, commit, cleanup, nil
+}
+
+// pruneDead drops the entries of worktrees whose directory is gone. A gate
+// killed during `git worktree add` leaves its entry locked
+// ("initializing"), which prune skips: such entries of our own temporary
+// worktrees are unlocked first.
+func pruneDead(ctx context.Context, repo string) error {
+	out, err := git(ctx, repo, "worktree", "list", "--porcelain")
+	if err != nil {
+		return err
+	}
+	for _, block := range strings.Split(out, "\n\n") {
+		path, locked := "", false
+		for _, line := range strings.Split(block, "\n") {
+			if p, ok := strings.CutPrefix(line, "worktree "); ok {
+				path = p
+			}
+			locked = locked || line == "locked" || strings.HasPrefix(line, "locked ")
+		}
+		if !locked || !strings.HasPrefix(filepath.Base(filepath.Dir(path)), tempdir.Prefix+"base-") {
+			continue
+		}
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			// Best effort: a worktree left listed is untidy, not wrong.
+			git(ctx, repo, "worktree", "unlock", path)
+		}
+	}
+	_, err = git(ctx, repo, "worktree", "prune")
+	return err
 }
 
 // InWorktree maps a directory of the user's checkout (a module, perhaps in a
