@@ -42,7 +42,7 @@ var parseErrorCases = []parseErrorCase{
 	// Unknown keys, at every depth, with a suggestion.
 	{"unknown key top", "version: 1\ntolerence:\n  sec/op: 5%\n", `2:1: unknown key "tolerence" in perfslo.yaml; did you mean "tolerance"? (allowed: version, run, tolerance, budgets, staging)`},
 	{"unknown key run", "version: 1\nrun:\n  benchtim: 1s\n", `3:3: unknown key "benchtim" in run; did you mean "benchtime"?`},
-	{"unknown key far from any", "version: 1\nrun:\n  parallelism: 4\n", `3:3: unknown key "parallelism" in run (allowed: packages, bench, count, benchtime, cpu, max-time)`},
+	{"unknown key far from any", "version: 1\nrun:\n  parallelism: 4\n", `3:3: unknown key "parallelism" in run (allowed: packages, bench, count, benchtime, cpu, max-time, measure)`},
 	{"unknown key budget", entryHead + "    limit:\n      sec/op: 1ms\n", `6:5: unknown key "limit" in a budgets entry; did you mean "limits"?`},
 	{"unknown key profile", entryHead + "    profile:\n      cpu_share: {a: 5%}\n", `7:7: unknown key "cpu_share" in profile; did you mean "cpu-share"?`},
 	{"unknown key staging", "version: 1\nstaging:\n  servce: x\n", `3:3: unknown key "servce" in staging; did you mean "service"?`},
@@ -168,7 +168,7 @@ func TestParseReportsAll(t *testing.T) {
 	want := []string{
 		`f.yaml:1:10: unsupported version 2; this perfslo reads version 1`,
 		`f.yaml:3:10: run.count 1: need at least 2 samples per side to compare (10 is the default)`,
-		`f.yaml:4:3: unknown key "benchtim" in run; did you mean "benchtime"? (allowed: packages, bench, count, benchtime, cpu, max-time)`,
+		`f.yaml:4:3: unknown key "benchtim" in run; did you mean "benchtime"? (allowed: packages, bench, count, benchtime, cpu, max-time, measure)`,
 		`f.yaml:6:11: tolerance sec/op: bare number 5 is ambiguous; write 5% for percent, or a fraction below 1 such as 0.05`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {

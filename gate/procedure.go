@@ -391,7 +391,7 @@ func (p *Procedure) Report() *Report {
 		row := m.rows[i]
 		entry := setTolerance(&row, p.opt.Config, k)
 		st := p.stateOf(k)
-		row.Reasons = append([]string(nil), st.notes...)
+		row.Reasons = append(append([]string(nil), row.Reasons...), st.notes...)
 		if row.DerivedFrom == "" {
 			p.finish(&row, st, m.noise[i])
 		}
