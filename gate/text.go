@@ -212,6 +212,12 @@ func StatsNote(r *Report) string {
 		}
 		note += fmt.Sprintf("\nRun: %d samples per side, %s, benchtime %s, cpu %d.", s.Count, mode, s.Benchtime, s.CPU)
 	}
+	if s.Measure != "" && s.Measure != "time" {
+		note += "\nMeasure: " + s.Measure + "."
+		for _, n := range s.MeasureNotes {
+			note += "\n  " + n
+		}
+	}
 	return note
 }
 
