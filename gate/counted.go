@@ -66,7 +66,7 @@ func judgeCounted(row *Row, baseVals, headVals []float64, bound float64) bool {
 		}
 		if s := relSpread(side.vals); s > bound {
 			row.Warnings = append(row.Warnings, fmt.Sprintf("%s varied %s between the %d runs of the %s side, more than the %s bound for counts: compared statistically, not as exact counts",
-				row.Unit, pct(s), len(side.vals), side.name, pct(bound)))
+				row.Unit, finePct(s), len(side.vals), side.name, finePct(bound)))
 			return false
 		}
 	}
@@ -89,6 +89,9 @@ func judgeCounted(row *Row, baseVals, headVals []float64, bound float64) bool {
 	}
 	row.P = &p
 	row.Reasons = append(row.Reasons, fmt.Sprintf("counts agree within %s on each side (spread %s base, %s head; n=%d, %d): judged as exact counts, the change interval is the ranges'",
-		pct(bound), pct(relSpread(baseVals)), pct(relSpread(headVals)), b.N, h.N))
+		finePct(bound), finePct(relSpread(baseVals)), finePct(relSpread(headVals)), b.N, h.N))
 	return true
 }
+
+// finePct renders the small fractions counts are about: "0.0144%".
+func finePct(f float64) string { return fmt.Sprintf("%.3g%%", 100*f) }

@@ -246,6 +246,9 @@ type Result struct {
 	// of all methods and the symbol discovery).
 	Runs  []Run
 	Files []string
+	// Adjusted says why N differs from the first guess (the first pair's
+	// instructions per op put it far from Options.MinDiff).
+	Adjusted string
 	// Warnings are about this row: fallbacks, noise, very long processes.
 	Warnings []string
 	// Notes are caveats true of every row (the CPU valgrind presents).
@@ -492,7 +495,7 @@ func (m *measurer) pairs(ctx context.Context, meth Method, n *int, count int, re
 		// Now the instructions per op are known: aim N at MinDiff.
 		ideal := max(1, int(math.Min(1e8, math.Ceil(float64(m.o.MinDiff)/ipo[0]))))
 		if ideal > 2**n || ideal < *n/2 {
-			res.Warnings = append(res.Warnings, fmt.Sprintf("N %d gave %.0f instructions/op: N set to %d, so the N more ops count about %d instructions", *n, ipo[0], ideal, m.o.MinDiff))
+			res.Adjusted = fmt.Sprintf("N %d gave %.0f instructions/op: N set to %d, so the N more ops count about %d instructions", *n, ipo[0], ideal, m.o.MinDiff)
 			*n = ideal
 			if first, err = m.runPairs(ctx, meth, *n, 1, 1, res); err != nil {
 				return nil, err
