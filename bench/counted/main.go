@@ -1,0 +1,300 @@
+// Command counted summarises the runs of bench/counted/run.sh (make
+// bench-counted), the deterministic mode's evidence, as markdown on stdout:
+// A/A flags in instructions and wall-time mode with the other core busy,
+// injected +1%/+3% work, a stride change, and gate wall time per mode.
+//
+// Usage: go run ./bench/counted RAWDIR
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// run is one gate run as run.sh recorded it.
+type run struct {
+	name    string
+	exit    int
+	seconds float64
+	load    string
+	report  *report
+}
+
+type report struct {
+	Verdict  string `json:"verdict"`
+	Settings struct {
+		Measure      string   `json:"measure"`
+		MeasureNotes []string `json:"measure_notes"`
+	} `json:"settings"`
+	Results []struct {
+		Benchmark   string   `json:"benchmark"`
+		Unit        string   `json:"unit"`
+		Verdict     string   `json:"verdict"`
+		Delta       *float64 `json:"delta"`
+		Assumption  string   `json:"assumption"`
+		Warnings    []string `json:"warnings"`
+		Attribution *struct {
+			Functions []struct {
+				Function string  `json:"function"`
+				Flat     float64 `json:"flat"`
+			} `json:"functions"`
+		} `json:"attribution"`
+	} `json:"results"`
+	Failures []struct {
+		Benchmark string `json:"benchmark"`
+		Kind      string `json:"kind"`
+	} `json:"failures"`
+}
+
+// injected are the uuid benchmarks whose paths the injections touch, one
+// function each (run.sh).
+var injected = map[string]string{
+	"BenchmarkUUIDs_Strings":      "perfsloWork, called by UUIDs.Strings",
+	"BenchmarkUUID_UnmarshalJSON": "perfsloWork, called by UUID.UnmarshalText",
+	"BenchmarkUUID_MarshalJSON":   "perfsloWork, called by UUID.MarshalText",
+}
+
+func main() {
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: counted RAWDIR")
+		os.Exit(1)
+	}
+	if err := summarize(os.Args[1], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "counted:", err)
+		os.Exit(1)
+	}
+}
+
+func readRuns(dir string) ([]run, error) {
+	f, err := os.Open(filepath.Join(dir, "runs.txt"))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var runs []run
+	sc := bufio.NewScanner(f)
+	for line := 1; sc.Scan(); line++ {
+		fs := strings.Fields(sc.Text())
+		if len(fs) != 4 {
+			return nil, fmt.Errorf("runs.txt:%d: want NAME EXIT SECONDS LOAD, got %q", line, sc.Text())
+		}
+		r := run{name: fs[0], load: fs[3]}
+		r.exit, _ = strconv.Atoi(fs[1])
+		r.seconds, _ = strconv.ParseFloat(fs[2], 64)
+		if b, err := os.ReadFile(filepath.Join(dir, r.name+".json")); err == nil {
+			r.report = &report{}
+			if err := json.Unmarshal(b, r.report); err != nil {
+				return nil, fmt.Errorf("%s.json: %w", r.name, err)
+			}
+		}
+		runs = append(runs, r)
+	}
+	return runs, sc.Err()
+}
+
+// cell returns the runs whose names start with prefix ("uuid-aa-time-").
+func cell(runs []run, prefix string) []run {
+	var out []run
+	for _, r := range runs {
+		if strings.HasPrefix(r.name, prefix) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func flaggedRows(r run) []string {
+	var out []string
+	if r.report == nil {
+		return out
+	}
+	for _, row := range r.report.Results {
+		if row.Verdict == "regression" || row.Verdict == "violation" {
+			out = append(out, fmt.Sprintf("%s %s", row.Benchmark, row.Unit))
+		}
+	}
+	return out
+}
+
+func countVerdict(r run, v string) int {
+	n := 0
+	if r.report != nil {
+		for _, row := range r.report.Results {
+			if row.Verdict == v {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func exits(rs []run) string {
+	m := map[int]int{}
+	for _, r := range rs {
+		m[r.exit]++
+	}
+	var parts []string
+	for _, c := range []int{0, 1, 2} {
+		if m[c] > 0 {
+			parts = append(parts, fmt.Sprintf("%d×%d", m[c], c))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func seconds(rs []run) []float64 {
+	var out []float64
+	for _, r := range rs {
+		out = append(out, r.seconds)
+	}
+	return out
+}
+
+func loads(rs []run) string {
+	var out []string
+	for _, r := range rs {
+		out = append(out, r.load)
+	}
+	return strings.Join(out, " ")
+}
+
+func summarize(dir string, w io.Writer) error {
+	runs, err := readRuns(dir)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "# The deterministic mode's evidence (make bench-counted)\n\n")
+	fmt.Fprintf(w, "Produced by `bench/counted/run.sh` (real `perfslo gate` runs; JSON reports and stderr in the raw directory, not committed) and summarised by `go run ./bench/counted`. ")
+	fmt.Fprintf(w, "Every A/A and injection run had the other core kept busy by a bounded busy loop (`timeout 3600 sh -c 'while :; do :; done'`, started before and killed after each cell). ")
+	fmt.Fprintf(w, "Load average (1 min) at the end of each run is listed: other sessions shared this 2-vCPU VM too.\n\n")
+
+	fmt.Fprintf(w, "## A/A (the same commit as base and head), other core busy\n\n")
+	fmt.Fprintf(w, "| module | measure | runs | exit codes | rows per run | rows flagged (all runs) | rows undecided (all runs) | median gate wall time | load averages |\n|---|---|---|---|---|---|---|---|---|\n")
+	for _, mod := range []string{"examples", "uuid"} {
+		for _, m := range []string{"instructions", "time"} {
+			rs := cell(runs, mod+"-aa-"+m+"-")
+			if len(rs) == 0 {
+				continue
+			}
+			var flagged []string
+			rows, undecided := 0, 0
+			for _, r := range rs {
+				flagged = append(flagged, flaggedRows(r)...)
+				undecided += countVerdict(r, "unmeasurable")
+				if r.report != nil {
+					rows = len(r.report.Results)
+				}
+			}
+			fl := fmt.Sprint(len(flagged))
+			if len(flagged) > 0 {
+				fl += " (" + strings.Join(flagged, "; ") + ")"
+			}
+			fmt.Fprintf(w, "| %s | %s | %d | %s | %d | %s | %d | %.0f s | %s |\n", mod, m, len(rs), exits(rs), rows, fl, undecided, median(seconds(rs)), loads(rs))
+		}
+	}
+
+	fmt.Fprintf(w, "\n## Injected work on github.com/google/uuid@v1.6.0, instructions mode, other core busy\n\n")
+	fmt.Fprintf(w, "Three benchmarks each get a call to `perfsloWork(k)` (a 9-instruction loop per iteration, in a function of its own) at the top of the one library function on their path; k is sized from the A/A run's instructions/op for +1%% and +3%%. The other 12 benchmarks do not call the changed functions.\n\n")
+	fmt.Fprintf(w, "| injection | runs | exit codes | injected instructions/op rows flagged | measured change of those rows (median) | untouched rows flagged | est-cycles/op rows flagged (injected) | top function of the diff |\n|---|---|---|---|---|---|---|---|\n")
+	for _, pct := range []string{"1", "3"} {
+		rs := cell(runs, "uuid-inject"+pct+"-instructions-")
+		if len(rs) == 0 {
+			continue
+		}
+		hit, want, untouched, cyc := 0, 0, 0, 0
+		var deltas []float64
+		tops := map[string]int{}
+		for _, r := range rs {
+			if r.report == nil {
+				continue
+			}
+			for _, row := range r.report.Results {
+				bad := row.Verdict == "regression" || row.Verdict == "violation"
+				_, inj := injected[row.Benchmark]
+				switch {
+				case inj && row.Unit == "instructions/op":
+					want++
+					if bad {
+						hit++
+					}
+					if row.Delta != nil {
+						deltas = append(deltas, *row.Delta)
+					}
+					if row.Attribution != nil && len(row.Attribution.Functions) > 0 {
+						tops[row.Attribution.Functions[0].Function]++
+					}
+				case inj && row.Unit == "est-cycles/op" && bad:
+					cyc++
+				case !inj && bad:
+					untouched++
+				}
+			}
+		}
+		var top []string
+		for f, n := range tops {
+			top = append(top, fmt.Sprintf("%s (%d)", f, n))
+		}
+		sort.Strings(top)
+		fmt.Fprintf(w, "| +%s%% | %d | %s | %d/%d | %+.2f%% | %d | %d | %s |\n", pct, len(rs), exits(rs), hit, want, 100*median(deltas), untouched, cyc, strings.Join(top, ", "))
+	}
+
+	fmt.Fprintf(w, "\n## A stride change (internal/callgrind's benchmod, BenchmarkWalk: stride 1 → 4099, the same instructions)\n\n")
+	fmt.Fprintf(w, "| run | exit | unit | change | verdict |\n|---|---|---|---|---|\n")
+	for _, r := range cell(runs, "benchmod-stride-") {
+		if r.report == nil {
+			continue
+		}
+		for _, row := range r.report.Results {
+			d := "n/a"
+			if row.Delta != nil {
+				d = fmt.Sprintf("%+.3f%%", 100**row.Delta)
+			}
+			fmt.Fprintf(w, "| %s | %d | %s | %s | %s |\n", r.name, r.exit, row.Unit, d, row.Verdict)
+		}
+	}
+
+	fmt.Fprintf(w, "\n## Gate wall time, instructions vs wall-time mode (default settings, A/A runs above)\n\n")
+	fmt.Fprintf(w, "| module | median instructions mode | median time mode | ratio |\n|---|---|---|---|\n")
+	for _, mod := range []string{"examples", "uuid"} {
+		in, tm := median(seconds(cell(runs, mod+"-aa-instructions-"))), median(seconds(cell(runs, mod+"-aa-time-")))
+		if in == 0 || tm == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "| %s | %.0f s | %.0f s | %.2f× |\n", mod, in, tm, in/tm)
+	}
+	for _, r := range runs {
+		if r.report != nil && r.report.Settings.Measure != "" {
+			fmt.Fprintf(w, "\nThe reports' measure line (from %s): %s\n", r.name, r.report.Settings.Measure)
+			for _, n := range r.report.Settings.MeasureNotes {
+				if !strings.HasPrefix(n, "callgrind output files") {
+					fmt.Fprintf(w, "- %s\n", n)
+				}
+			}
+			break
+		}
+	}
+	fmt.Fprintf(w, "\n## Every run\n\n| run | exit | seconds | load | flagged |\n|---|---|---|---|---|\n")
+	for _, r := range runs {
+		fmt.Fprintf(w, "| %s | %d | %.0f | %s | %s |\n", r.name, r.exit, r.seconds, r.load, strings.Join(flaggedRows(r), "; "))
+	}
+	return nil
+}
