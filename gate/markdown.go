@@ -471,8 +471,12 @@ func attributionSection(r *Report) mdSection {
 		if pkg {
 			name = row.Package + " " + name
 		}
-		fmt.Fprintf(&b, "\n<details><summary>Profile of %s (%s): %s per op</summary>\n\n",
-			escapeHTML(name), escapeHTML(row.Unit), escapeHTML(signedValue(a.Total, a.Unit)))
+		title, per := "Profile", " per op"
+		if CountedUnit(a.Unit) {
+			title, per = "Function diff (callgrind, self counts)", ""
+		}
+		fmt.Fprintf(&b, "\n<details><summary>%s of %s (%s): %s%s</summary>\n\n",
+			title, escapeHTML(name), escapeHTML(row.Unit), escapeHTML(signedValue(a.Total, a.Unit)), per)
 		if a.LikelyLayout {
 			b.WriteString("No changed code on this path: the shift is likely code layout or alignment.\n\n")
 		}

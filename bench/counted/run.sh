@@ -48,18 +48,6 @@ gate() {
 
 : >"$OUT/runs.txt"
 
-# --- the examples module, A/A ---
-EX=$WORK/examples
-cp -r examples "$EX"
-rm -rf "$EX/.perfslo"
-(cd "$EX" && gitq init -q -b main && gitq add -A && gitq commit -qm base)
-for r in $(seq 1 "$REPS"); do
-  start_busy
-  gate "examples-aa-instructions-$r" "$EX" --measure instructions --base HEAD
-  gate "examples-aa-time-$r" "$EX" --measure time --base HEAD
-  stop_busy
-done
-
 # --- github.com/google/uuid, A/A and injections ---
 UD=$(go mod download -json github.com/google/uuid@v1.6.0 | jq -r .Dir)
 U=$WORK/uuid
@@ -134,6 +122,18 @@ printf 'package benchmod\n\nvar stride uint64 = 1\n\nfunc injected([]byte) uint6
 (cd "$B" && gitq init -q -b main && gitq add -A && gitq commit -qm base &&
   sed -i 's/stride uint64 = 1$/stride uint64 = 4099/' variant.go && gitq commit -qam "stride 4099")
 gate "benchmod-stride-instructions-1" "$B" --measure instructions --base HEAD~1 --bench '^BenchmarkWalk$'
+
+# --- the examples module, A/A ---
+EX=$WORK/examples
+cp -r examples "$EX"
+rm -rf "$EX/.perfslo"
+(cd "$EX" && gitq init -q -b main && gitq add -A && gitq commit -qm base)
+for r in $(seq 1 "$REPS"); do
+  start_busy
+  gate "examples-aa-instructions-$r" "$EX" --measure instructions --base HEAD
+  gate "examples-aa-time-$r" "$EX" --measure time --base HEAD
+  stop_busy
+done
 
 go run ./bench/counted "$OUT" >"$RESULTS.tmp"
 mv "$RESULTS.tmp" "$RESULTS"

@@ -189,11 +189,13 @@ type Metric struct {
 	Spread float64
 }
 
-// DefaultMinDiff is Options.MinDiff's default: 40M instructions, on which
+// DefaultMinDiff is Options.MinDiff's default: 20M instructions, on which
 // the ~30–50k instructions by which whole-program counts of identical
 // processes differ (measured on the examples, after bookkeepingFunctions)
-// are about 0.1%.
-const DefaultMinDiff = 40_000_000
+// are 0.15–0.25%, within the gate's 0.25% bound for exact counts, at a
+// process length that keeps a benchmark's count near a minute on a loaded
+// 2-vCPU VM (80 s per benchmark at 40M, load 23).
+const DefaultMinDiff = 20_000_000
 
 // nativeInstrPerNs converts a native time per op into a first guess of
 // instructions per op: 10–16 per ns measured here on the examples (53 on a
