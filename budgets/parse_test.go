@@ -106,6 +106,8 @@ var parseErrorCases = []parseErrorCase{
 	{"bad profile regexp", entryHead + "    profile:\n      cpu-share: {\"regexp.(\": 5%}\n", `7:19: profile cpu-share: function pattern "regexp.(" is not a Go regexp`},
 	{"bad staging regexp", "version: 1\nstaging:\n  service: x\n  budgets:\n    - function: json.(\n      cpu-share: 5%\n", `5:17: staging: function pattern "json.(" is not a Go regexp`},
 
+	{"bad measure", "version: 1\nrun:\n  measure: cycles\n", `3:12: run.measure "cycles": expected time, instructions (counted under valgrind's callgrind) or auto`},
+
 	// Entries.
 	{"entry not a mapping", "version: 1\nbudgets:\n  - BenchmarkSum\n", `3:5: a budgets entry: expected a mapping (key: value), found "BenchmarkSum"`},
 	{"entry without benchmark", "version: 1\nbudgets:\n  - tolerance: {sec/op: 1%}\n", `3:5: budgets entry without "benchmark"`},
@@ -338,5 +340,26 @@ func TestRunMaxTime(t *testing.T) {
 	_, err = Parse("p.yaml", []byte("version: 1\nrun:\n  max-time: soon\n"))
 	if err == nil || !strings.Contains(err.Error(), `p.yaml:3:13: run.max-time "soon": expected a positive duration`) {
 		t.Errorf("bad max-time: %v", err)
+	}
+}
+
+// TestMeasureAndCountUnits reads run.measure and gives instructions/op a
+// limit and the counts' default tolerance.
+func TestMeasureAndCountUnits(t *testing.T) {
+	cfg, err := Parse("perfslo.yaml", []byte("version: 1\nrun:\n  measure: instructions\nbudgets:\n  - benchmark: BenchmarkX\n    operation: x\n    dataset: y\n    limits:\n      instructions/op: 2k\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Run.Measure != MeasureInstructions {
+		t.Errorf("run.measure %q", cfg.Run.Measure)
+	}
+	if Default().Run.Measure != MeasureTime {
+		t.Errorf("default measure %q, want time", Default().Run.Measure)
+	}
+	if got := cfg.ToleranceFor(nil, UnitInstructions); got != DefaultCountTolerance {
+		t.Errorf("instructions/op tolerance %g, want %g", got, DefaultCountTolerance)
+	}
+	if l, ok := cfg.Budgets[0].Limits[UnitInstructions]; !ok || l.Unit != UnitInstructions {
+		t.Errorf("limits %+v: want an instructions/op limit", cfg.Budgets[0].Limits)
 	}
 }
