@@ -135,6 +135,9 @@ func RaiseCount(p *Plan) []string {
 
 // Gate runs every stage and returns the final report.
 func Gate(ctx context.Context, p Plan) (*gate.Report, error) {
+	if err := budgets.CheckMeasure(p.Config.Run.Measure); err != nil {
+		return nil, fmt.Errorf("--measure or run.%w", err)
+	}
 	work, err := os.MkdirTemp("", "perfslo-gate-")
 	if err != nil {
 		return nil, err
