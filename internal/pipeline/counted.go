@@ -154,48 +154,88 @@ func packageOf(pkgs []run.Package, importPath string) *run.Package {
 
 // count counts targets with pairs process pairs per side, into out; files
 // go to dir. A benchmark callgrind cannot run is a failure under
-// instructions and a wall-time fallback under auto.
+// instructions and a wall-time fallback under auto. Benchmarks are counted
+// CountParallel at a time (each with one process per CPU): counts do not
+// depend on neighbours, so oversubscribing costs no accuracy, and on a
+// shared machine it keeps the wall time down. Results are added in target
+// order, so reports list benchmarks in the same order every run.
 func (c *Counter) count(ctx context.Context, targets []*countTarget, pairs int, dir string, out *run.Outcome) error {
-	auto := c.p.Config.Run.Measure == budgets.MeasureAuto
-	for _, t := range targets {
+	type slot struct {
+		pair    *callgrind.Pair
+		failure *run.Failure
+	}
+	slots := make([]slot, len(targets))
+	sem := make(chan struct{}, CountParallel)
+	var wg sync.WaitGroup
+	for i, t := range targets {
 		if t.timeWhy != "" {
 			continue
 		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		o := c.options(dir)
-		o.Pairs, o.MaxPairs = pairs, max(5, pairs)
-		o.N, o.Method = t.n, t.method
-		t0 := time.Now()
-		pair, side, err := c.countOne(ctx, t, o)
-		if err != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
 			if ctx.Err() != nil {
-				return ctx.Err()
+				return
 			}
-			if auto && t.first == nil {
-				t.timeWhy = fmt.Sprintf("callgrind could not run it (%s), so it was timed: %s", side, firstLine(err.Error()))
-				fmt.Fprintf(c.p.log(), "perfslo: %s: %s\n", t.id.Name, t.timeWhy)
-				continue
-			}
-			out.Failures = append(out.Failures, run.Failure{Side: side, Package: t.id.Package, Benchmark: t.id.Name, Kind: "callgrind", Output: err.Error()})
-			continue
+			slots[i].pair, slots[i].failure = c.countTarget(ctx, t, pairs, dir)
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for i, t := range targets {
+		if f := slots[i].failure; f != nil {
+			out.Failures = append(out.Failures, *f)
 		}
-		if t.first == nil {
-			t.first = pair
+		if p := slots[i].pair; p != nil {
+			out.Base = append(out.Base, countResults(t, p.Base)...)
+			out.Head = append(out.Head, countResults(t, p.Head)...)
 		}
-		ref := pair.Head
-		if ref == nil {
-			ref = pair.Base
-		}
-		t.n, t.method = ref.N, ref.Method
-		fmt.Fprintf(c.p.log(), "perfslo: counted %s %s: %s in %.1fs\n", t.id.Package, t.id.Name, countSummary(pair), time.Since(t0).Seconds())
-		c.mu.Lock()
-		out.Base = append(out.Base, countResults(t, pair.Base)...)
-		out.Head = append(out.Head, countResults(t, pair.Head)...)
-		c.mu.Unlock()
 	}
 	return nil
+}
+
+// CountParallel is how many benchmarks are counted at once.
+const CountParallel = 2
+
+// countTarget counts one benchmark: its pair, or the failure to report
+// (nil for neither when auto falls back to wall time).
+func (c *Counter) countTarget(ctx context.Context, t *countTarget, pairs int, dir string) (*callgrind.Pair, *run.Failure) {
+	o := c.options(dir)
+	o.Pairs, o.MaxPairs = pairs, max(5, pairs)
+	o.N, o.Method = t.n, t.method
+	t0 := time.Now()
+	pair, side, err := c.countOne(ctx, t, o)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, nil
+		}
+		if c.p.Config.Run.Measure == budgets.MeasureAuto && t.first == nil {
+			t.timeWhy = fmt.Sprintf("callgrind could not run it (%s), so it was timed: %s", side, firstLine(err.Error()))
+			c.logf("perfslo: %s: %s\n", t.id.Name, t.timeWhy)
+			return nil, nil
+		}
+		return nil, &run.Failure{Side: side, Package: t.id.Package, Benchmark: t.id.Name, Kind: "callgrind", Output: err.Error()}
+	}
+	if t.first == nil {
+		t.first = pair
+	}
+	ref := pair.Head
+	if ref == nil {
+		ref = pair.Base
+	}
+	t.n, t.method = ref.N, ref.Method
+	c.logf("perfslo: counted %s %s: %s in %.1fs\n", t.id.Package, t.id.Name, countSummary(pair), time.Since(t0).Seconds())
+	return pair, nil
+}
+
+func (c *Counter) logf(format string, args ...any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	fmt.Fprintf(c.p.log(), format, args...)
 }
 
 // countOne counts one benchmark on the sides that have it.
