@@ -189,12 +189,12 @@ type Metric struct {
 	Spread float64
 }
 
-// DefaultMinDiff is Options.MinDiff's default: 20M instructions, on which
-// the ~30–50k instructions by which whole-program counts of identical
-// processes differ (measured on the examples, after bookkeepingFunctions)
-// are 0.15–0.25%, within the gate's 0.25% bound for exact counts, at a
-// process length that keeps a benchmark's count near a minute on a loaded
-// 2-vCPU VM (80 s per benchmark at 40M, load 23).
+// DefaultMinDiff is Options.MinDiff's default: 20M instructions. Whole-
+// program counts of identical processes differ by ~30–50k instructions
+// (measured on the examples, after bookkeepingFunctions), which on 20M is
+// 0.15–0.25% at worst (arithmetic, not a measurement): about the gate's
+// 0.25% bound for exact counts. 40M halved that but took 80 s per
+// benchmark on this 2-vCPU VM at load 23.
 const DefaultMinDiff = 20_000_000
 
 // nativeInstrPerNs converts a native time per op into a first guess of
