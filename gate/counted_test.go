@@ -102,3 +102,30 @@ func TestCountedBudget(t *testing.T) {
 		t.Fatalf("verdict %s, budget %+v; want a violation of 9000 instructions/op", r.Verdict, r.Budget)
 	}
 }
+
+// TestCountedRendering: the text and markdown reports carry a counted
+// row's function diff and the measure's caveats.
+func TestCountedRendering(t *testing.T) {
+	const ir = budgets.UnitInstructions
+	base := sideOf("base", map[[2]string][]float64{{"BenchmarkX", ir}: {10000, 10001}})
+	head := sideOf("head", map[[2]string][]float64{{"BenchmarkX", ir}: {10300, 10301}})
+	rep := Compare(base, head, Options{})
+	rep.Settings.Measure = "instructions/op under valgrind's callgrind"
+	rep.Settings.MeasureNotes = []string{"valgrind presents an older CPU."}
+	rep.Results[0].Attribution = &Attribution{Unit: ir, Total: 300, Functions: []FunctionDelta{{Function: "m.injected", Flat: 298, Share: 0.99}},
+		Command: "callgrind_annotate head.out"}
+	var text, md strings.Builder
+	if err := WriteText(&text, rep); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteMarkdown(&md, rep, MarkdownOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for name, out := range map[string]string{"text": text.String(), "markdown": md.String()} {
+		for _, want := range []string{"m.injected", "older CPU", "callgrind"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s report lacks %q:\n%s", name, want, out)
+			}
+		}
+	}
+}

@@ -610,6 +610,11 @@ func mdFooter(r *Report) string {
 	if len(set) > 0 {
 		parts = append(parts, "settings: "+strings.Join(set, ", "))
 	}
+	if st.Measure != "" && st.Measure != "time" {
+		// Counted rows need their caveats where they are read: the CPU
+		// valgrind presents, the est-cycles formula, GOGC=off.
+		parts = append(parts, "measure: "+st.Measure+". "+strings.Join(st.MeasureNotes, " "))
+	}
 	return "\n---\n<sub>" + escapeHTML(strings.Join(parts, " · ")) + " · perfslo</sub>\n"
 }
 
