@@ -207,7 +207,7 @@ func compareRow(k Key, baseVals, headVals []float64, units benchfmt.UnitMetadata
 		Unit:           k.Unit,
 		HigherIsBetter: higherIsBetter(units, k.Unit),
 	}
-	if CountedUnit(k.Unit) && judgeCounted(&row, baseVals, headVals, opt.CountSpread) {
+	if CountedUnit(k.Unit) && judgeCounted(&row, baseVals, headVals, opt.CountSpread, countTolerance(opt.Config, k)) {
 		return row
 	}
 	assumption := units.GetAssumption(k.Unit)

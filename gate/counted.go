@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 
 	"github.com/perfslo/perfslo/budgets"
 )
@@ -43,55 +44,75 @@ func relSpread(xs []float64) float64 {
 	return (hi - lo) / math.Abs(med)
 }
 
-// judgeCounted fills a counted row whose sides both agree within the bound:
-// the sides are summarised by median and range (not a confidence
-// interval: the range is every value seen), the change is the medians'
-// ratio with the interval the ranges allow, and the change is real
-// (Significant) when the ranges do not overlap. Like an exact count, it is
-// then a regression when it is also beyond the tolerance. It returns false,
-// with a warning on the row, when the counts varied more than the bound on
-// either side or a side has a single run (determinism is measured, not
-// assumed): the row is then compared statistically.
-func judgeCounted(row *Row, baseVals, headVals []float64, bound float64) bool {
+// judgeCounted fills a counted row whose sides the counts decide: the
+// sides are summarised by median and range (not a confidence interval: the
+// range is every value seen), the change is the medians' ratio with the
+// interval the ranges allow, and the change is real (Significant) when the
+// ranges do not overlap. Like an exact count, it is then a regression when
+// it is also beyond the tolerance.
+//
+// The counts decide when each side agrees within the bound, or, whatever
+// the spread, when the ranges alone settle the question: every head run
+// more than the tolerance above every base run (or below), or the whole
+// interval within ±tolerance. Otherwise (and with a single run on a side:
+// determinism is measured, not assumed) it returns false with a warning,
+// and the row is compared statistically.
+func judgeCounted(row *Row, baseVals, headVals []float64, bound, tol float64) bool {
+	if len(baseVals) == 0 || len(headVals) == 0 {
+		return false
+	}
+	var wide []string
 	for _, side := range []struct {
 		name string
 		vals []float64
 	}{{"base", baseVals}, {"head", headVals}} {
-		switch {
-		case len(side.vals) == 0:
-			return false
-		case len(side.vals) < 2:
+		if len(side.vals) < 2 {
 			row.Warnings = append(row.Warnings, fmt.Sprintf("%s: one run on the %s side, so its determinism is not measured: compared statistically", row.Unit, side.name))
 			return false
 		}
 		if s := relSpread(side.vals); s > bound {
-			row.Warnings = append(row.Warnings, fmt.Sprintf("%s varied %s between the %d runs of the %s side, more than the %s bound for counts: compared statistically, not as exact counts",
-				row.Unit, finePct(s), len(side.vals), side.name, finePct(bound)))
-			return false
+			wide = append(wide, fmt.Sprintf("%s between the %d runs of the %s side", finePct(s), len(side.vals), side.name))
 		}
 	}
-	stat := func(xs []float64) *Stat {
-		return &Stat{Center: median(xs), Low: minOf(xs), High: maxOf(xs), N: len(xs)}
-	}
-	row.Assumption = "exact"
-	row.Base, row.Head = stat(baseVals), stat(headVals)
-	b, h := row.Base, row.Head
-	if b.Center == 0 || b.Low <= 0 {
+	bLo, bHi, hLo, hHi := minOf(baseVals), maxOf(baseVals), minOf(headVals), maxOf(headVals)
+	if bLo <= 0 {
 		return false
 	}
-	d := h.Center/b.Center - 1
+	lo, hi := hLo/bHi-1, hHi/bLo-1
+	if len(wide) > 0 {
+		if !(lo > tol || hi < -tol || (lo >= -tol && hi <= tol)) {
+			row.Warnings = append(row.Warnings, fmt.Sprintf("%s varied %s, more than the %s bound for counts, and the sides' ranges (change %s) do not settle the %s tolerance: compared statistically, not as exact counts",
+				row.Unit, strings.Join(wide, " and "), finePct(bound), intervalText(&Change{Low: lo, High: hi}), pct(tol)))
+			return false
+		}
+		row.Reasons = append(row.Reasons, fmt.Sprintf("counts varied %s (bound %s), but every run of each side lies where the ranges' change %s settles the %s tolerance: judged as exact counts",
+			strings.Join(wide, " and "), finePct(bound), intervalText(&Change{Low: lo, High: hi}), pct(tol)))
+	} else {
+		row.Reasons = append(row.Reasons, fmt.Sprintf("counts agree within %s on each side (spread %s base, %s head; n=%d, %d): judged as exact counts, the change interval is the ranges'",
+			finePct(bound), finePct(relSpread(baseVals)), finePct(relSpread(headVals)), len(baseVals), len(headVals)))
+	}
+	row.Assumption = "exact"
+	row.Base = &Stat{Center: median(baseVals), Low: bLo, High: bHi, N: len(baseVals)}
+	row.Head = &Stat{Center: median(headVals), Low: hLo, High: hHi, N: len(headVals)}
+	d := row.Head.Center/row.Base.Center - 1
 	row.Delta = &d
-	row.Change = &Change{Estimate: d, Low: h.Low/b.High - 1, High: h.High/b.Low - 1, Confidence: 1}
-	row.Significant = h.Low > b.High || h.High < b.Low
+	row.Change = &Change{Estimate: d, Low: lo, High: hi, Confidence: 1}
+	row.Significant = hLo > bHi || hHi < bLo
 	p := 1.0
 	if row.Significant {
 		p = 0
 	}
 	row.P = &p
-	row.Reasons = append(row.Reasons, fmt.Sprintf("counts agree within %s on each side (spread %s base, %s head; n=%d, %d): judged as exact counts, the change interval is the ranges'",
-		finePct(bound), finePct(relSpread(baseVals)), finePct(relSpread(headVals)), b.N, h.N))
 	return true
 }
 
 // finePct renders the small fractions counts are about: "0.0144%".
 func finePct(f float64) string { return fmt.Sprintf("%.3g%%", 100*f) }
+
+// countTolerance is the tolerance a counted row will be judged against.
+func countTolerance(cfg *budgets.Config, k Key) float64 {
+	if cfg == nil {
+		cfg = budgets.Default()
+	}
+	return cfg.ToleranceFor(cfg.Match(k.Package, k.Name), k.Unit)
+}

@@ -27,6 +27,8 @@ func TestCountedRows(t *testing.T) {
 		{name: "+1% regression", base: []float64{10000, 10001}, head: []float64{10100, 10101}, want: Regression, assumption: "exact", reason: "beyond the 0.5% tolerance"},
 		{name: "-3% improvement", base: []float64{10000, 10001}, head: []float64{9700, 9701}, want: Improvement, assumption: "exact"},
 		{name: "varying counts go statistical", base: []float64{10000, 10200, 9900}, head: []float64{10100, 9800, 10000}, want: RowPass, assumption: "nothing", reason: "compared statistically"},
+		{name: "noisy but every head run 2.6% above every base run", base: []float64{10000, 10040}, head: []float64{10300, 10340}, want: Regression, assumption: "exact", reason: "ranges' change"},
+		{name: "noisy but the ranges lie within the tolerance", base: []float64{10000, 10030}, head: []float64{10005, 10035}, want: RowPass, assumption: "exact", reason: "ranges' change"},
 		{name: "one run per side is not measured determinism", base: []float64{10000}, head: []float64{10100}, want: Unmeasurable, assumption: "nothing", reason: "determinism is not measured"},
 	}
 	for _, c := range cases {
