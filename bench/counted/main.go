@@ -95,6 +95,18 @@ func readRuns(dir string) ([]run, error) {
 			}
 		}
 		runs = append(runs, r)
+		// perfslo compare's judgement of the same kept samples with a
+		// later perfslo (run.sh's rejudge step).
+		if b, err := os.ReadFile(filepath.Join(dir, r.name+".rejudged.json")); err == nil {
+			rj := run{name: "rejudged-" + r.name, load: r.load, report: &report{}}
+			if err := json.Unmarshal(b, rj.report); err != nil {
+				return nil, fmt.Errorf("%s.rejudged.json: %w", r.name, err)
+			}
+			if e, err := os.ReadFile(filepath.Join(dir, r.name+".rejudged.exit")); err == nil {
+				rj.exit, _ = strconv.Atoi(strings.TrimSpace(string(e)))
+			}
+			runs = append(runs, rj)
+		}
 	}
 	return runs, sc.Err()
 }
@@ -188,8 +200,9 @@ func summarize(dir string, w io.Writer) error {
 	fmt.Fprintf(w, "Load average (1 min) at the end of each run is listed: other sessions shared this 2-vCPU VM too.\n\n")
 
 	fmt.Fprintf(w, "## A/A (the same commit as base and head), other core busy\n\n")
+	fmt.Fprintf(w, "Rows named rejudged-… are `perfslo compare` of the same run's kept samples by the final perfslo (one stage: no confirmation look, no function diff); the gate runs themselves used the perfslo of the moment they started (see Notes).\n\n")
 	fmt.Fprintf(w, "| module | measure | runs | exit codes | rows per run | rows flagged (all runs) | rows undecided (all runs) | median gate wall time | load averages |\n|---|---|---|---|---|---|---|---|---|\n")
-	for _, mod := range []string{"examples", "uuid"} {
+	for _, mod := range []string{"examples", "uuid", "rejudged-examples", "rejudged-uuid"} {
 		for _, m := range []string{"instructions", "time"} {
 			rs := cell(runs, mod+"-aa-"+m+"-")
 			if len(rs) == 0 {
@@ -218,8 +231,12 @@ func summarize(dir string, w io.Writer) error {
 	fmt.Fprintf(w, "\n## Injected work on github.com/google/uuid@v1.6.0, instructions mode, other core busy\n\n")
 	fmt.Fprintf(w, "Three benchmarks each get a call to `perfsloWork(k)` (a 9-instruction loop per iteration, in a function of its own) at the top of the one library function on their path; k is sized from the A/A run's instructions/op for +1%% and +3%%. The other benchmarks do not call the changed functions.\n\n")
 	fmt.Fprintf(w, "| injection | runs | exit codes | injected instructions/op rows flagged | measured change of those rows (median) | untouched rows flagged | est-cycles/op rows flagged (injected) | top function of the diff |\n|---|---|---|---|---|---|---|---|\n")
-	for _, pct := range []string{"1", "3"} {
-		rs := cell(runs, "uuid-inject"+pct+"-instructions-")
+	for _, name := range []string{"uuid-inject1", "uuid-inject3", "rejudged-uuid-inject1", "rejudged-uuid-inject3"} {
+		pct := strings.TrimPrefix(strings.TrimPrefix(name, "rejudged-"), "uuid-inject")
+		if strings.HasPrefix(name, "rejudged-") {
+			pct += " (re-judged)"
+		}
+		rs := cell(runs, name+"-instructions-")
 		if len(rs) == 0 {
 			continue
 		}
@@ -257,12 +274,12 @@ func summarize(dir string, w io.Writer) error {
 			top = append(top, fmt.Sprintf("%s (%d)", f, n))
 		}
 		sort.Strings(top)
-		fmt.Fprintf(w, "| +%s%% | %d | %s | %d/%d | %+.2f%% | %d | %d | %s |\n", pct, len(rs), exits(rs), hit, want, 100*median(deltas), untouched, cyc, strings.Join(top, ", "))
+		fmt.Fprintf(w, "| +%s | %d | %s | %d/%d | %+.2f%% | %d | %d | %s |\n", strings.Replace(pct, " ", "% ", 1)+map[bool]string{true: "", false: "%"}[strings.Contains(pct, " ")], len(rs), exits(rs), hit, want, 100*median(deltas), untouched, cyc, strings.Join(top, ", "))
 	}
 
 	fmt.Fprintf(w, "\n## A stride change (internal/callgrind's benchmod, BenchmarkWalk: stride 1 → 4099, the same instructions)\n\n")
 	fmt.Fprintf(w, "| run | exit | unit | change | verdict |\n|---|---|---|---|---|\n")
-	for _, r := range cell(runs, "benchmod-stride-") {
+	for _, r := range append(cell(runs, "benchmod-stride-"), cell(runs, "rejudged-benchmod-stride-")...) {
 		if r.report == nil {
 			continue
 		}
