@@ -294,8 +294,12 @@ func summarize(dir string, w io.Writer) error {
 
 	fmt.Fprintf(w, "\n## Gate wall time, instructions vs wall-time mode (default settings, A/A runs above)\n\n")
 	fmt.Fprintf(w, "| module | median instructions mode | median time mode | ratio |\n|---|---|---|---|\n")
-	for _, mod := range []string{"examples", "uuid"} {
+	for _, mod := range []string{"examples", "uuid", "examples-idle"} {
 		in, tm := median(seconds(cell(runs, mod+"-aa-instructions-"))), median(seconds(cell(runs, mod+"-aa-time-")))
+		if mod == "examples-idle" {
+			in, tm = median(seconds(cell(runs, "examples-idle-instructions-"))), median(seconds(cell(runs, "examples-idle-time-")))
+			mod = "examples, no busy loop, host idle (load average in Every run)"
+		}
 		if in == 0 || tm == 0 {
 			continue
 		}

@@ -19,7 +19,8 @@
 # "stride uuid-inject3 uuid-inject1 uuid-aa examples-aa") picks the cells;
 # UUID_BENCH (default ".") narrows uuid's suite, on a machine too loaded to
 # count all 15 benchmarks in time (the summary names the selection).
-# SUMMARY_ONLY=1 only rewrites results.md from the raw directory.
+# SUMMARY_ONLY=1 runs no gate: it judges the kept samples again and
+# rewrites results.md from the raw directory.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -28,7 +29,24 @@ OUT=${OUT:-$ROOT/bench/counted/raw}
 RESULTS=$ROOT/bench/counted/results.md
 mkdir -p "$OUT"
 if [ -n "${SUMMARY_ONLY:-}" ]; then
-  go run ./bench/counted "$OUT" >"$RESULTS.tmp" && mv "$RESULTS.tmp" "$RESULTS"
+  # The same A/A without the busy loop, for the wall-time ratio on a machine
+# nobody else is using (run it when the host is idle).
+if want examples-idle; then
+  gate "examples-idle-instructions-1" "$EX" --measure instructions --base HEAD
+  gate "examples-idle-time-1" "$EX" --measure time --base HEAD
+fi
+
+# Judge every kept run's samples again with this perfslo (perfslo compare:
+# one stage, no confirmation look), so runs made by an earlier perfslo show
+# what the current judgement makes of the same counts.
+for d in "$OUT"/*.samples; do
+  [ -f "$d/base.txt" ] || continue
+  n=$(basename "$d" .samples)
+  code=0
+  "$PERFSLO" compare "$d/base.txt" "$d/head.txt" --json "$OUT/$n.rejudged.json" >"$OUT/$n.rejudged.txt" 2>&1 || code=$?
+  echo "$code" >"$OUT/$n.rejudged.exit"
+done
+go run ./bench/counted "$OUT" >"$RESULTS.tmp" && mv "$RESULTS.tmp" "$RESULTS"
   exit 0
 fi
 PERFSLO=$OUT/perfslo-$$
@@ -37,6 +55,7 @@ WORK=$(mktemp -d)
 BUSY_PID=""
 stop_busy() { if [ -n "$BUSY_PID" ]; then kill "$BUSY_PID" 2>/dev/null || true; wait "$BUSY_PID" 2>/dev/null || true; BUSY_PID=""; fi; }
 trap 'stop_busy; rm -rf "$WORK" "$PERFSLO"' EXIT
+if [ -n "${SUMMARY_ONLY:-}" ]; then STAGES=none; fi
 # start_busy keeps one core busy for at most an hour (a bounded loop that
 # stop_busy ends early).
 start_busy() { timeout 3600 sh -c 'while :; do :; done' & BUSY_PID=$!; }
@@ -155,6 +174,23 @@ if want examples-aa; then
   done
 fi
 
+# The same A/A without the busy loop, for the wall-time ratio on a machine
+# nobody else is using (run it when the host is idle).
+if want examples-idle; then
+  gate "examples-idle-instructions-1" "$EX" --measure instructions --base HEAD
+  gate "examples-idle-time-1" "$EX" --measure time --base HEAD
+fi
+
+# Judge every kept run's samples again with this perfslo (perfslo compare:
+# one stage, no confirmation look), so runs made by an earlier perfslo show
+# what the current judgement makes of the same counts.
+for d in "$OUT"/*.samples; do
+  [ -f "$d/base.txt" ] || continue
+  n=$(basename "$d" .samples)
+  code=0
+  "$PERFSLO" compare "$d/base.txt" "$d/head.txt" --json "$OUT/$n.rejudged.json" >"$OUT/$n.rejudged.txt" 2>&1 || code=$?
+  echo "$code" >"$OUT/$n.rejudged.exit"
+done
 go run ./bench/counted "$OUT" >"$RESULTS.tmp"
 mv "$RESULTS.tmp" "$RESULTS"
 echo "bench-counted: wrote $RESULTS" >&2
