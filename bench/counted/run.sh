@@ -28,27 +28,6 @@ REPS=${REPS:-3}
 OUT=${OUT:-$ROOT/bench/counted/raw}
 RESULTS=$ROOT/bench/counted/results.md
 mkdir -p "$OUT"
-if [ -n "${SUMMARY_ONLY:-}" ]; then
-  # The same A/A without the busy loop, for the wall-time ratio on a machine
-# nobody else is using (run it when the host is idle).
-if want examples-idle; then
-  gate "examples-idle-instructions-1" "$EX" --measure instructions --base HEAD
-  gate "examples-idle-time-1" "$EX" --measure time --base HEAD
-fi
-
-# Judge every kept run's samples again with this perfslo (perfslo compare:
-# one stage, no confirmation look), so runs made by an earlier perfslo show
-# what the current judgement makes of the same counts.
-for d in "$OUT"/*.samples; do
-  [ -f "$d/base.txt" ] || continue
-  n=$(basename "$d" .samples)
-  code=0
-  "$PERFSLO" compare "$d/base.txt" "$d/head.txt" --json "$OUT/$n.rejudged.json" >"$OUT/$n.rejudged.txt" 2>&1 || code=$?
-  echo "$code" >"$OUT/$n.rejudged.exit"
-done
-go run ./bench/counted "$OUT" >"$RESULTS.tmp" && mv "$RESULTS.tmp" "$RESULTS"
-  exit 0
-fi
 PERFSLO=$OUT/perfslo-$$
 go build -o "$PERFSLO" ./cmd/perfslo
 WORK=$(mktemp -d)
