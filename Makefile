@@ -15,7 +15,7 @@ STATICCHECK_VERSION := v0.8.2
 ACTIONLINT_VERSION  := v1.7.12
 FUZZTIME  ?= 6s
 
-.PHONY: all build bench-scale bench-gate test test-go test-examples lint tools fuzz fuzz-targets fuzz-long crash-store bench-rss bench-compare power power-hygiene calibrate bench-agent bench-profiles bench-callgrind reallibs simulate bench-history clean
+.PHONY: all build bench-scale bench-gate test test-go test-examples lint tools fuzz fuzz-targets fuzz-long crash-store bench-rss bench-compare power power-hygiene calibrate bench-agent bench-profiles bench-callgrind bench-counted reallibs simulate bench-history clean
 
 all: build
 
@@ -140,6 +140,11 @@ calibrate: build
 # Instructions mode's wall time against native timing on the examples (needs valgrind).
 bench-callgrind:
 	$(GO) run ./bench/callgrind $(BENCH_CALLGRIND_FLAGS)
+
+# The deterministic mode's evidence (issue 12): A/A, injected +1%/+3%, a
+# stride change and wall time, instructions vs time mode; REPS=N per cell.
+bench-counted:
+	REPS=$(or $(REPS),3) bash bench/counted/run.sh
 
 bench-agent:
 	PERFSLO_PYROSCOPE_BIN="$$(bash .ci/pyroscope-server.sh)" $(GO) run ./bench/agent -rounds 3 -requests 10000

@@ -25,7 +25,10 @@
 // Limit expressions use Go's expression syntax, parsed by go/parser.
 package budgets
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Version is the only perfslo.yaml schema version this package reads.
 const Version = 1
@@ -66,6 +69,27 @@ type Run struct {
 	// MaxTime bounds the gate's measuring: the first stage always runs
 	// whole, and confirmation looks run while they fit. Default 10m.
 	MaxTime time.Duration
+	// Measure is what the gate measures: MeasureTime (wall time, the
+	// default), MeasureInstructions (instructions and estimated cycles per
+	// op under valgrind's callgrind) or MeasureAuto (instructions where
+	// valgrind runs the benchmark, time otherwise).
+	Measure string
+}
+
+// The measures of run.measure and --measure.
+const (
+	MeasureTime         = "time"
+	MeasureInstructions = "instructions"
+	MeasureAuto         = "auto"
+)
+
+// CheckMeasure says what is wrong with a run.measure or --measure value.
+func CheckMeasure(m string) error {
+	switch m {
+	case MeasureTime, MeasureInstructions, MeasureAuto:
+		return nil
+	}
+	return fmt.Errorf("measure %q: expected time, instructions (counted under valgrind's callgrind) or auto (instructions where valgrind runs the benchmark, else time)", m)
 }
 
 // Budget is one RAER entry: an operation on a dataset, the benchmark(s) that

@@ -25,6 +25,9 @@ func (r *Run) Override(o Run) {
 	if o.CPU != 0 {
 		r.CPU = o.CPU
 	}
+	if o.Measure != "" {
+		r.Measure = o.Measure
+	}
 }
 
 // LoadDir reads perfslo.yaml in dir when there is one, and returns the

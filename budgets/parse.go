@@ -16,7 +16,7 @@ import (
 // The keys of each mapping, in the order the documentation lists them.
 var (
 	topKeys     = []string{"version", "run", "tolerance", "budgets", "staging", "history", "creep", "burn"}
-	runKeys     = []string{"packages", "bench", "count", "benchtime", "cpu", "max-time"}
+	runKeys     = []string{"packages", "bench", "count", "benchtime", "cpu", "max-time", "measure"}
 	budgetKeys  = []string{"benchmark", "package", "operation", "dataset", "limits", "tolerance", "profile"}
 	profileKeys = []string{"cpu-share", "allocs/op", "B/op"}
 	stagingKeys = []string{"service", "budgets"}
@@ -40,6 +40,7 @@ func Default() *Config {
 			Benchtime: "100ms",
 			CPU:       1,
 			MaxTime:   DefaultMaxTime,
+			Measure:   MeasureTime,
 		},
 		Tolerance: map[string]float64{},
 	}
@@ -213,6 +214,15 @@ func (r *reader) run(n ast.Node, run *Run) {
 				r.errorf(f.value, "run.max-time %q: expected a positive duration such as 10m or 90s", s)
 			}
 			run.MaxTime = d
+		}
+	}
+	if f, ok := fs["measure"]; ok {
+		if s, ok := r.text(f.value, "run.measure"); ok {
+			s = strings.TrimSpace(s)
+			if err := CheckMeasure(s); err != nil {
+				r.errorf(f.value, "run.%v", err)
+			}
+			run.Measure = s
 		}
 	}
 	if f, ok := fs["cpu"]; ok {

@@ -42,7 +42,7 @@ var parseErrorCases = []parseErrorCase{
 	// Unknown keys, at every depth, with a suggestion.
 	{"unknown key top", "version: 1\ntolerence:\n  sec/op: 5%\n", `2:1: unknown key "tolerence" in perfslo.yaml; did you mean "tolerance"? (allowed: version, run, tolerance, budgets, staging, history, creep, burn)`},
 	{"unknown key run", "version: 1\nrun:\n  benchtim: 1s\n", `3:3: unknown key "benchtim" in run; did you mean "benchtime"?`},
-	{"unknown key far from any", "version: 1\nrun:\n  parallelism: 4\n", `3:3: unknown key "parallelism" in run (allowed: packages, bench, count, benchtime, cpu, max-time)`},
+	{"unknown key far from any", "version: 1\nrun:\n  parallelism: 4\n", `3:3: unknown key "parallelism" in run (allowed: packages, bench, count, benchtime, cpu, max-time, measure)`},
 	{"unknown key budget", entryHead + "    limit:\n      sec/op: 1ms\n", `6:5: unknown key "limit" in a budgets entry; did you mean "limits"?`},
 	{"unknown key profile", entryHead + "    profile:\n      cpu_share: {a: 5%}\n", `7:7: unknown key "cpu_share" in profile; did you mean "cpu-share"?`},
 	{"unknown key staging", "version: 1\nstaging:\n  servce: x\n", `3:3: unknown key "servce" in staging; did you mean "service"?`},
@@ -106,6 +106,8 @@ var parseErrorCases = []parseErrorCase{
 	{"bad profile regexp", entryHead + "    profile:\n      cpu-share: {\"regexp.(\": 5%}\n", `7:19: profile cpu-share: function pattern "regexp.(" is not a Go regexp`},
 	{"bad staging regexp", "version: 1\nstaging:\n  service: x\n  budgets:\n    - function: json.(\n      cpu-share: 5%\n", `5:17: staging: function pattern "json.(" is not a Go regexp`},
 
+	{"bad measure", "version: 1\nrun:\n  measure: cycles\n", `3:12: run.measure "cycles": expected time, instructions (counted under valgrind's callgrind) or auto`},
+
 	// Entries.
 	{"entry not a mapping", "version: 1\nbudgets:\n  - BenchmarkSum\n", `3:5: a budgets entry: expected a mapping (key: value), found "BenchmarkSum"`},
 	{"entry without benchmark", "version: 1\nbudgets:\n  - tolerance: {sec/op: 1%}\n", `3:5: budgets entry without "benchmark"`},
@@ -168,7 +170,7 @@ func TestParseReportsAll(t *testing.T) {
 	want := []string{
 		`f.yaml:1:10: unsupported version 2; this perfslo reads version 1`,
 		`f.yaml:3:10: run.count 1: need at least 2 samples per side to compare (10 is the default)`,
-		`f.yaml:4:3: unknown key "benchtim" in run; did you mean "benchtime"? (allowed: packages, bench, count, benchtime, cpu, max-time)`,
+		`f.yaml:4:3: unknown key "benchtim" in run; did you mean "benchtime"? (allowed: packages, bench, count, benchtime, cpu, max-time, measure)`,
 		`f.yaml:6:11: tolerance sec/op: bare number 5 is ambiguous; write 5% for percent, or a fraction below 1 such as 0.05`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
@@ -338,5 +340,26 @@ func TestRunMaxTime(t *testing.T) {
 	_, err = Parse("p.yaml", []byte("version: 1\nrun:\n  max-time: soon\n"))
 	if err == nil || !strings.Contains(err.Error(), `p.yaml:3:13: run.max-time "soon": expected a positive duration`) {
 		t.Errorf("bad max-time: %v", err)
+	}
+}
+
+// TestMeasureAndCountUnits reads run.measure and gives instructions/op a
+// limit and the counts' default tolerance.
+func TestMeasureAndCountUnits(t *testing.T) {
+	cfg, err := Parse("perfslo.yaml", []byte("version: 1\nrun:\n  measure: instructions\nbudgets:\n  - benchmark: BenchmarkX\n    operation: x\n    dataset: y\n    limits:\n      instructions/op: 2k\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Run.Measure != MeasureInstructions {
+		t.Errorf("run.measure %q", cfg.Run.Measure)
+	}
+	if Default().Run.Measure != MeasureTime {
+		t.Errorf("default measure %q, want time", Default().Run.Measure)
+	}
+	if got := cfg.ToleranceFor(nil, UnitInstructions); got != DefaultCountTolerance {
+		t.Errorf("instructions/op tolerance %g, want %g", got, DefaultCountTolerance)
+	}
+	if l, ok := cfg.Budgets[0].Limits[UnitInstructions]; !ok || l.Unit != UnitInstructions {
+		t.Errorf("limits %+v: want an instructions/op limit", cfg.Budgets[0].Limits)
 	}
 }

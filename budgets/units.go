@@ -13,7 +13,26 @@ const (
 	UnitSecPerOp    = "sec/op"
 	UnitBytesPerOp  = "B/op"
 	UnitAllocsPerOp = "allocs/op"
+	// UnitInstructions and UnitEstCycles are what perfslo's deterministic
+	// mode counts under valgrind's callgrind (run.measure: instructions).
+	UnitInstructions = "instructions/op"
+	UnitEstCycles    = "est-cycles/op"
 )
+
+// DefaultCountTolerance is the default tolerance of instructions/op:
+// counts move far less than time for the same change (a +4.6% wall-time
+// regression was +0.64% in instructions, a +1.9% one +0.26%;
+// notes/noise.md), and their run-to-run noise is ~0.01–0.45%
+// (bench/counted/results.md).
+const DefaultCountTolerance = 0.005
+
+// DefaultCycleTolerance is the default tolerance of est-cycles/op. The
+// simulated caches see the addresses a process happens to use, so the
+// estimate varies more than the instructions under it (up to 0.94% between
+// the five runs of one side on google/uuid, where the instructions varied
+// 0.33%); the changes it exists to catch, cache misses with the same
+// instructions, are large (a stride change: +405%).
+const DefaultCycleTolerance = 0.02
 
 // TidyUnit normalizes a unit the way benchstat does (benchunit.Tidy):
 // "ns/op" becomes "sec/op" with scale 1e-9 and "MB/s" becomes "B/s" with
@@ -24,13 +43,19 @@ func TidyUnit(unit string) (scale float64, tidied string) {
 }
 
 // DefaultTolerance is the regression tolerance for a unit no config
-// mentions: 5% for time and any custom unit, and 0 for B/op and allocs/op,
-// whose counts are usually exact, so any significant change is real.
+// mentions: 5% for time and any custom unit, 0 for B/op and allocs/op,
+// whose counts are usually exact, so any significant change is real, and
+// DefaultCountTolerance for instructions/op and DefaultCycleTolerance for
+// est-cycles/op.
 func DefaultTolerance(unit string) float64 {
 	_, unit = TidyUnit(unit)
 	switch unit {
 	case UnitBytesPerOp, UnitAllocsPerOp:
 		return 0
+	case UnitInstructions:
+		return DefaultCountTolerance
+	case UnitEstCycles:
+		return DefaultCycleTolerance
 	}
 	return 0.05
 }

@@ -69,6 +69,10 @@ type Options struct {
 	Settings Settings
 	// Now stamps the report; the caller passes the clock so the core stays pure.
 	Now time.Time
+	// CountSpread bounds the run-to-run spread of a counted unit
+	// (CountedUnit) within which its rows are judged as exact counts;
+	// default DefaultCountSpread.
+	CountSpread float64
 }
 
 func (o *Options) defaults() {
@@ -89,6 +93,9 @@ func (o *Options) defaults() {
 	}
 	if o.Spending == "" {
 		o.Spending = SpendHalving
+	}
+	if o.CountSpread <= 0 {
+		o.CountSpread = DefaultCountSpread
 	}
 }
 
@@ -199,6 +206,9 @@ func compareRow(k Key, baseVals, headVals []float64, units benchfmt.UnitMetadata
 		Package:        k.Package,
 		Unit:           k.Unit,
 		HigherIsBetter: higherIsBetter(units, k.Unit),
+	}
+	if CountedUnit(k.Unit) && judgeCounted(&row, baseVals, headVals, opt.CountSpread, countTolerance(opt.Config, k)) {
+		return row
 	}
 	assumption := units.GetAssumption(k.Unit)
 	declaredExact := assumption == benchmath.AssumeExact

@@ -479,8 +479,12 @@ func attributionSection(r *Report) mdSection {
 		if pkg {
 			name = row.Package + " " + name
 		}
-		fmt.Fprintf(&b, "\n<details><summary>Profile of %s (%s): %s per op</summary>\n\n",
-			escapeHTML(name), escapeHTML(row.Unit), escapeHTML(signedValue(a.Total, a.Unit)))
+		title, per := "Profile", " per op"
+		if CountedUnit(a.Unit) {
+			title, per = "Function diff (callgrind, self counts)", ""
+		}
+		fmt.Fprintf(&b, "\n<details><summary>%s of %s (%s): %s%s</summary>\n\n",
+			title, escapeHTML(name), escapeHTML(row.Unit), escapeHTML(signedValue(a.Total, a.Unit)), per)
 		if a.LikelyLayout {
 			b.WriteString("No changed code on this path: the shift is likely code layout or alignment.\n\n")
 		}
@@ -613,6 +617,11 @@ func mdFooter(r *Report) string {
 	}
 	if len(set) > 0 {
 		parts = append(parts, "settings: "+strings.Join(set, ", "))
+	}
+	if st.Measure != "" && st.Measure != "time" {
+		// Counted rows need their caveats where they are read: the CPU
+		// valgrind presents, the est-cycles formula, GOGC=off.
+		parts = append(parts, "measure: "+st.Measure+". "+strings.Join(st.MeasureNotes, " "))
 	}
 	return "\n---\n<sub>" + escapeHTML(strings.Join(parts, " · ")) + " · perfslo</sub>\n"
 }

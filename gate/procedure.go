@@ -111,6 +111,11 @@ func (p *Procedure) Next() (Look, bool) {
 		alpha := p.lookAlpha(j)
 		cands := p.candidateRows()
 		minRounds := MinSamples(smallestThreshold(alpha, max(1, cands), p.opt.Correction))
+		if p.countedCandidates() {
+			// Exact counts need no U-test: two fresh runs per side
+			// measure their spread again, and that is the confirmation.
+			minRounds = 2
+		}
 		look = Look{Index: j, Alpha: alpha, Candidates: cands, MinRounds: minRounds}
 		look.Rounds = max(minRounds, p.rounds[0]<<(j-1))
 		look.Benchmarks = p.openBenchmarks(true)
@@ -182,6 +187,23 @@ func (p *Procedure) candidateRows() int {
 		}
 	}
 	return n
+}
+
+// countedCandidates reports whether every candidate of the next look is a
+// counted row judged as exact counts (gate.CountedUnit).
+func (p *Procedure) countedCandidates() bool {
+	found := false
+	for i, k := range p.last.keys {
+		st := p.state[k]
+		if st == nil || st.verdict != "" || !(st.candidate || st.violation) {
+			continue
+		}
+		if r := &p.last.rows[i]; !CountedUnit(r.Unit) || r.Assumption != "exact" {
+			return false
+		}
+		found = true
+	}
+	return found
 }
 
 // openBenchmarks lists the benchmarks with rows still open, in report
@@ -297,7 +319,9 @@ func (p *Procedure) classify() {
 			}
 		}
 		switch {
-		case sig && !worse(r):
+		case sig && !worse(r) && (!CountedUnit(r.Unit) || beyond(r)):
+			// A count that dropped by less than its tolerance is real but
+			// no news: it passes, as a small rise would.
 			st.verdict = Improvement
 			st.notes = append(st.notes, fmt.Sprintf("significantly better (%s)", evidence(r, p.opt.Correction)))
 		case r.Assumption == "exact":
@@ -422,7 +446,7 @@ func (p *Procedure) report(consume bool) *Report {
 		row := m.rows[i]
 		entry := setTolerance(&row, p.opt.Config, k)
 		st := p.stateOf(k)
-		row.Reasons = append([]string(nil), st.notes...)
+		row.Reasons = append(append([]string(nil), row.Reasons...), st.notes...)
 		if row.DerivedFrom == "" {
 			p.finish(&row, st, m.noise[i])
 		}

@@ -125,6 +125,13 @@ type Settings struct {
 	// Pinned is true when every benchmark process ran on one CPU.
 	Pinned bool   `json:"pinned,omitempty"`
 	Config string `json:"config,omitempty"`
+	// Measure is what was measured: "time" (wall time, the default when
+	// empty), "instructions" (counted under valgrind's callgrind), or
+	// "auto" with what it chose. MeasureNotes are the caveats of that
+	// measure true of every row (the CPU valgrind presents, the
+	// est-cycles formula, GOGC=off).
+	Measure      string   `json:"measure,omitempty"`
+	MeasureNotes []string `json:"measure_notes,omitempty"`
 }
 
 // Row is one benchmark × unit, or one function budget of a benchmark.

@@ -90,8 +90,18 @@ func WriteText(w io.Writer, r *Report) error {
 }
 
 func writeAttributionText(b *strings.Builder, a *Attribution) {
-	fmt.Fprintf(b, "\n    profile: %s per op in total, base → head; where it went (cum, flat, share of the total):", SignedPerOp(a.Total, a.Unit))
+	counted := CountedUnit(a.Unit)
+	if counted {
+		// callgrind's per-function costs are self counts: exact, no cum.
+		fmt.Fprintf(b, "\n    function diff (callgrind): %s in total, base → head; by function (self, share of the total):", SignedPerOp(a.Total, a.Unit))
+	} else {
+		fmt.Fprintf(b, "\n    profile: %s per op in total, base → head; where it went (cum, flat, share of the total):", SignedPerOp(a.Total, a.Unit))
+	}
 	for _, f := range a.Functions {
+		if counted {
+			fmt.Fprintf(b, "\n      %24s %6.1f%%  %s", SignedPerOp(f.Flat, a.Unit), 100*f.Share, f.Function)
+			continue
+		}
 		fmt.Fprintf(b, "\n      %10s %10s %6.1f%%  %s", SignedPerOp(f.Cum, a.Unit), SignedPerOp(f.Flat, a.Unit), 100*f.Share, f.Function)
 		if f.StagingShare != nil {
 			fmt.Fprintf(b, "  (%.1f%% of staging CPU", 100**f.StagingShare)
@@ -234,6 +244,12 @@ func StatsNote(r *Report) string {
 			mode += ", pinned to one CPU"
 		}
 		note += fmt.Sprintf("\nRun: %d samples per side, %s, benchtime %s, cpu %d.", s.Count, mode, s.Benchtime, s.CPU)
+	}
+	if s.Measure != "" && s.Measure != "time" {
+		note += "\nMeasure: " + s.Measure + "."
+		for _, n := range s.MeasureNotes {
+			note += "\n  " + n
+		}
 	}
 	return note
 }

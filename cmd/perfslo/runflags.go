@@ -12,10 +12,10 @@ import (
 
 // runFlags are the run settings that override perfslo.yaml's run section.
 type runFlags struct {
-	packages, bench, benchtime *string
-	count, cpu                 *int
-	timeout                    *time.Duration
-	noPin                      *bool
+	packages, bench, benchtime, measure *string
+	count, cpu                          *int
+	timeout                             *time.Duration
+	noPin                               *bool
 }
 
 func registerRunFlags(fs *flag.FlagSet) runFlags {
@@ -26,13 +26,14 @@ func registerRunFlags(fs *flag.FlagSet) runFlags {
 		count:     fs.Int("count", 0, "samples per benchmark and side, each from its own process (default: the config's, else 10)"),
 		cpu:       fs.Int("cpu", 0, "GOMAXPROCS and -test.cpu for both sides (default: the config's, else 1)"),
 		timeout:   fs.Duration("timeout", 10*time.Minute, "limit per test process"),
+		measure:   fs.String("measure", "", "what to measure: time, instructions (instructions/op and est-cycles/op under valgrind's callgrind; deterministic) or auto (default: run.measure, else time)"),
 		noPin:     fs.Bool("no-pin", false, "let benchmark processes run on any CPU (by default each runs on one CPU, which halves process-to-process noise on Linux)"),
 	}
 }
 
 // apply overrides the config's run settings with the flags that were set.
 func (f runFlags) apply(r *budgets.Run) {
-	r.Override(budgets.Run{Packages: splitList(*f.packages), Bench: *f.bench, Benchtime: *f.benchtime, Count: *f.count, CPU: *f.cpu})
+	r.Override(budgets.Run{Packages: splitList(*f.packages), Bench: *f.bench, Benchtime: *f.benchtime, Count: *f.count, CPU: *f.cpu, Measure: *f.measure})
 }
 
 func (f runFlags) validate(r budgets.Run) error {

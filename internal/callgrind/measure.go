@@ -91,6 +91,14 @@ type Options struct {
 	// callgrind; default 500ms. Deterministic counts need no long runs:
 	// the per-process start (≈0.3 s) dominates anyway.
 	Target time.Duration
+	// MinDiff is the fewest instructions the N more ops of the 2N process
+	// should execute: each process's count varies by tens of thousands of
+	// instructions whatever N is (the runtime's own bookkeeping; see
+	// bookkeepingFunctions), so per-op noise is that over N·instructions/op.
+	// After the first pair, whose instructions/op are then known, an N
+	// more than 2× off this target is corrected and the pair run again.
+	// 0 means DefaultMinDiff; < 0 turns the correction off.
+	MinDiff int64
 	// Slowdown is the assumed callgrind/native time ratio for choosing N;
 	// default 40 (measured 22–35× here on CPU-bound and allocating
 	// benchmarks), multiplied by 2.5 with CacheSim.
@@ -126,6 +134,9 @@ type Options struct {
 func (o Options) withDefaults() Options {
 	if o.Target <= 0 {
 		o.Target = 500 * time.Millisecond
+	}
+	if o.MinDiff == 0 {
+		o.MinDiff = DefaultMinDiff
 	}
 	if o.Slowdown <= 0 {
 		o.Slowdown = 40
@@ -178,6 +189,19 @@ type Metric struct {
 	Spread float64
 }
 
+// DefaultMinDiff is Options.MinDiff's default: 20M instructions. Whole-
+// program counts of identical processes differ by ~30–50k instructions
+// (measured on the examples, after bookkeepingFunctions), which on 20M is
+// 0.15–0.25% at worst (arithmetic, not a measurement): about the gate's
+// 0.25% bound for exact counts. 40M halved that but took 80 s per
+// benchmark on this 2-vCPU VM at load 23.
+const DefaultMinDiff = 20_000_000
+
+// nativeInstrPerNs converts a native time per op into a first guess of
+// instructions per op: 10–16 per ns measured here on the examples (53 on a
+// SHA-256 whose SHA-NI path valgrind replaces with AVX2 code).
+const nativeInstrPerNs = 10
+
 // Run is one callgrind process.
 type Run struct {
 	Method Method
@@ -224,6 +248,9 @@ type Result struct {
 	// of all methods and the symbol discovery).
 	Runs  []Run
 	Files []string
+	// Adjusted says why N differs from the first guess (the first pair's
+	// instructions per op put it far from Options.MinDiff).
+	Adjusted string
 	// Warnings are about this row: fallbacks, noise, very long processes.
 	Warnings []string
 	// Notes are caveats true of every row (the CPU valgrind presents).
@@ -296,6 +323,9 @@ func Measure(ctx context.Context, t Target, o Options) (*Result, error) {
 		}
 		res.NativeNsPerOp = ns
 		n = chooseN(ns, o.Target, o.Slowdown)
+		if o.MinDiff > 0 && ns > 0 {
+			n = max(n, int(math.Min(1e8, math.Ceil(float64(o.MinDiff)/(ns*nativeInstrPerNs)))))
+		}
 	}
 	res.N = n
 
@@ -463,12 +493,12 @@ func (m *measurer) pairs(ctx context.Context, meth Method, n *int, count int, re
 	if err != nil {
 		return nil, err
 	}
-	if long := first[1]; *n > 1 && m.o.N == 0 && long.NsPerOp > 0 {
-		projected := time.Duration(2 * float64(*n) * long.NsPerOp)
-		if projected > 4*m.o.Target {
-			*n = max(1, int(float64(m.o.Target.Nanoseconds())/(2*long.NsPerOp)))
-			res.Warnings = append(res.Warnings, fmt.Sprintf("callgrind ran %.0f× slower than native, not %.0f×: N lowered to %d",
-				long.NsPerOp/math.Max(res.NativeNsPerOp, 1e-9), m.o.Slowdown, *n))
+	if ipo := perOp(first, *n, "Ir"); m.o.N == 0 && m.o.MinDiff > 0 && len(ipo) == 1 && ipo[0] > 0 {
+		// Now the instructions per op are known: aim N at MinDiff.
+		ideal := max(1, int(math.Min(1e8, math.Ceil(float64(m.o.MinDiff)/ipo[0]))))
+		if ideal > 2**n || ideal < *n/2 {
+			res.Adjusted = fmt.Sprintf("N %d gave %.0f instructions/op: N set to %d, so the N more ops count about %d instructions", *n, ipo[0], ideal, m.o.MinDiff)
+			*n = ideal
 			if first, err = m.runPairs(ctx, meth, *n, 1, 1, res); err != nil {
 				return nil, err
 			}
@@ -602,7 +632,7 @@ func (m *measurer) process(ctx context.Context, s procSpec) (Run, error) {
 	}
 	if s.method == MethodNoGC || s.method == MethodWholeProgram {
 		for name, fn := range f.Functions {
-			if schedulerFunctions[name] {
+			if schedulerFunctions[name] || bookkeepingFunctions[name] {
 				for i, e := range f.Events {
 					counts[e] -= fn.Self[i]
 				}
@@ -720,6 +750,31 @@ var schedulerFunctions = map[string]bool{
 	"runtime.startm":                           true,
 	"runtime.stopm":                            true,
 	"runtime.mPark":                            true,
+}
+
+// bookkeepingFunctions are runtime functions whose cost per process varies
+// between identical runs by far more than it grows with the benchmark:
+// the page allocator's search and summaries (how much a heap growth has
+// to search depends on where earlier spans landed), memstats reads (the
+// testing package's, once per timer start and stop), and stack unwinding
+// (pcvalue, step: tracebacks for the profilers' bookkeeping). Measured on
+// the examples, five identical 2N processes per benchmark: the
+// whole-program counts spanned 101k (a hash) and 139k (a string builder)
+// instructions; without these functions 32k and 50k. runtime.(*pageAlloc).find
+// alone was 0 in one run and 85k in the next. Allocation itself
+// (mallocgc and its callees) stays counted, but an allocating benchmark's
+// heap-growth search is left out.
+var bookkeepingFunctions = map[string]bool{
+	"runtime.(*pageAlloc).find":                 true,
+	"runtime.(*pageAlloc).update":               true,
+	"runtime.(*pallocBits).summarize":           true,
+	"runtime.mergeSummaries":                    true,
+	"runtime.(*consistentHeapStats).unsafeRead": true,
+	"runtime.readmemstats_m":                    true,
+	"runtime.(*mcache).releaseAll":              true,
+	"runtime.step":                              true,
+	"runtime.pcvalue":                           true,
+	"runtime.(*moduledata).textAddr":            true,
 }
 
 // godebug returns GODEBUG for callgrind processes: the caller's settings,

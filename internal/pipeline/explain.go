@@ -156,7 +156,8 @@ func profileTargets(in ExplainInput, rep *gate.Report) []*profileTarget {
 			}
 			secPerOp[id] = spo
 		}
-		if r.Verdict == gate.Regression || r.Verdict == gate.Violation {
+		if (r.Verdict == gate.Regression || r.Verdict == gate.Violation) && !gate.CountedUnit(r.Unit) {
+			// Counted rows carry callgrind's own per-function diff.
 			kind, err := profiles.ProfileKind(r.Unit)
 			if err != nil {
 				kind = "cpu" // throughput units (B/s) are time, inverted

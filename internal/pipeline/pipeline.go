@@ -145,6 +145,9 @@ func RaiseCount(p *Plan) []string {
 
 // Gate runs every stage and returns the final report.
 func Gate(ctx context.Context, p Plan) (*gate.Report, error) {
+	if err := budgets.CheckMeasure(p.Config.Run.Measure); err != nil {
+		return nil, fmt.Errorf("--measure or run.%w", err)
+	}
 	if p.Scale.Affected && p.Baseline == "" && p.BaseRef == "" {
 		// The selection diffs against the base, so it is fixed first.
 		ref, err := defaultBaseRef(ctx, p.ModuleDir)
@@ -178,19 +181,32 @@ func Gate(ctx context.Context, p Plan) (*gate.Report, error) {
 		return nil, err
 	}
 	defer b.Close()
+	if p.ProfilesDir == "" {
+		// One directory for the run's profiles and callgrind files.
+		p.ProfilesDir = filepath.Join(p.ModuleDir, ".perfslo", "profiles", time.Now().UTC().Format("20060102T150405Z"))
+	}
 	// Reports name budget locations relative to the module, so they read the
 	// same on a laptop and in CI.
 	if rel, err := filepath.Rel(p.ModuleDir, p.Config.File); p.Config.File != "" && err == nil && !strings.HasPrefix(rel, "..") {
 		p.Config.File = rel
 	}
 	raised := RaiseCount(&p)
-	m, err := Measure(ctx, p, b)
+	counter, m, err := measureStage(ctx, p, b)
 	if err != nil {
 		return nil, err
 	}
-	rep, looked, err := Decide(ctx, p.decideInput(m))
+	in := p.decideInput(m)
+	if counter != nil && counter.Why == "" {
+		in.Measure = counter.Remeasure
+	}
+	rep, looked, err := Decide(ctx, in)
 	if err != nil {
 		return nil, fmt.Errorf("deciding: %w", err)
+	}
+	if counter != nil {
+		counter.Settings(&rep.Settings)
+		counter.Annotate(rep, 10)
+		removeEmpty(counter.dir)
 	}
 	rep.Warnings = append(raised, rep.Warnings...)
 	if err := KeepSamples(p.samplesDir(), p.ReportPath, b, m, looked, rep); err != nil {
@@ -216,4 +232,27 @@ func Gate(ctx context.Context, p Plan) (*gate.Report, error) {
 	AttachNapkin(p.ModuleDir, m.Head, rep)
 	Finish(ctx, p.ModuleDir, rep)
 	return rep, nil
+}
+
+// measureStage measures in the configured measure: wall time, or counts
+// under callgrind (with the counter that made them; under auto with no
+// usable valgrind, the counter says why time was measured instead).
+func measureStage(ctx context.Context, p Plan, b *Built) (*Counter, *Measured, error) {
+	switch p.Config.Run.Measure {
+	case budgets.MeasureInstructions, budgets.MeasureAuto:
+	default:
+		m, err := Measure(ctx, p, b)
+		return nil, m, err
+	}
+	c, err := NewCounter(ctx, p, b, callgrindDir(p))
+	if err != nil {
+		return nil, nil, err
+	}
+	if c.Why != "" {
+		fmt.Fprintf(p.log(), "perfslo: measure auto: timing every benchmark, because %s\n", c.Why)
+		m, err := Measure(ctx, p, b)
+		return c, m, err
+	}
+	m, err := c.MeasureCounts(ctx)
+	return c, m, err
 }
