@@ -24,6 +24,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -176,6 +177,18 @@ func Gate(ctx context.Context, p Plan) (*gate.Report, error) {
 		return nil, err
 	}
 	defer tempdir.Remove(work)
+	// Every go command of the run (go env for the cache key, go list, go
+	// test -c) keeps its work directory inside ours: one that an interrupt
+	// or a kill cuts short then leaves nothing in $TMPDIR that the next
+	// run's sweep of our directories would not remove.
+	if os.Getenv("GOTMPDIR") == "" {
+		gotmp := filepath.Join(work, ".gotmp")
+		if err := os.MkdirAll(gotmp, 0o755); err != nil {
+			return nil, err
+		}
+		os.Setenv("GOTMPDIR", gotmp)
+		defer os.Unsetenv("GOTMPDIR")
+	}
 	b, err := Build(ctx, p, work)
 	if err != nil {
 		return nil, err

@@ -77,7 +77,22 @@ func BuildSelected(ctx context.Context, o BuildOptions) ([]Package, int, error) 
 	if len(patterns) == 0 {
 		patterns = []string{"."}
 	}
-	all, err := list(ctx, goCmd, dir, patterns)
+	absOut, err := filepath.Abs(outDir)
+	if err != nil {
+		return nil, 0, err
+	}
+	// The go command's own work directory goes inside ours unless the user
+	// chose one: a go killed with perfslo then leaves nothing in $TMPDIR
+	// that the next run's sweep of our directories would not remove.
+	var env []string
+	if os.Getenv("GOTMPDIR") == "" {
+		gotmp := filepath.Join(absOut, ".gotmp")
+		if err := os.MkdirAll(gotmp, 0o755); err != nil {
+			return nil, 0, err
+		}
+		env = append(os.Environ(), "GOTMPDIR="+gotmp)
+	}
+	all, err := list(ctx, goCmd, dir, env, patterns)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -89,10 +104,6 @@ func BuildSelected(ctx context.Context, o BuildOptions) ([]Package, int, error) 
 		if o.Keep == nil || o.Keep(p.ImportPath) {
 			pkgs = append(pkgs, p)
 		}
-	}
-	absOut, err := filepath.Abs(outDir)
-	if err != nil {
-		return nil, 0, err
 	}
 	hits := 0
 	cached := make([]bool, len(pkgs))
@@ -107,17 +118,6 @@ func BuildSelected(ctx context.Context, o BuildOptions) ([]Package, int, error) 
 				hits++
 			}
 		}
-	}
-	// The go command's own work directory goes inside ours unless the user
-	// chose one: a go killed with perfslo then leaves nothing in $TMPDIR
-	// that the next run's sweep of our directories would not remove.
-	var env []string
-	if os.Getenv("GOTMPDIR") == "" {
-		gotmp := filepath.Join(absOut, ".gotmp")
-		if err := os.MkdirAll(gotmp, 0o755); err != nil {
-			return nil, 0, err
-		}
-		env = append(os.Environ(), "GOTMPDIR="+gotmp)
 	}
 	if err := buildAll(ctx, goCmd, dir, env, pkgs, cached); err != nil {
 		return nil, 0, err
@@ -189,9 +189,10 @@ func binaryName(i int, importPath string) string {
 }
 
 // list resolves patterns to the packages that have tests.
-func list(ctx context.Context, goCmd, dir string, patterns []string) ([]Package, error) {
+func list(ctx context.Context, goCmd, dir string, env []string, patterns []string) ([]Package, error) {
 	args := append([]string{"list", "-e", "-json=ImportPath,Dir,TestGoFiles,XTestGoFiles,Module,Error", "--"}, patterns...)
 	cmd := goCommand(ctx, goCmd, dir, args...)
+	cmd.Env = env
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {

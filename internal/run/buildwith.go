@@ -43,7 +43,7 @@ func BuildWith(ctx context.Context, o BuildOptions) ([]Package, error) {
 	if len(patterns) == 0 {
 		patterns = []string{"."}
 	}
-	pkgs, err := list(ctx, goCmd, o.Dir, patterns)
+	pkgs, err := list(ctx, goCmd, o.Dir, nil, patterns)
 	if err != nil {
 		return nil, err
 	}
