@@ -14,6 +14,22 @@ func loadConfig(env *environment, flagPath, dir string) (*budgets.Config, error)
 	return budgets.LoadDir(dir)
 }
 
+// loadModuleConfig is loadConfig for the commands that read results rather
+// than run benchmarks: without --config, perfslo.yaml of the module around
+// the working directory, or of the working directory outside a module.
+func loadModuleConfig(env *environment, flagPath string) (*budgets.Config, error) {
+	return loadConfig(env, flagPath, moduleOrWorkDir(env))
+}
+
+// moduleOrWorkDir is the module around the working directory, or the
+// working directory itself outside a module.
+func moduleOrWorkDir(env *environment) string {
+	if m, _, err := budgets.FindModule(env.dir); err == nil {
+		return m
+	}
+	return env.dir
+}
+
 // loadRunConfig is the start of every command that runs benchmarks: the
 // module around the working directory, its budgets file, and the run
 // settings with the command-line flags applied.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 
-	"github.com/perfslo/perfslo/budgets"
 	"github.com/perfslo/perfslo/gate"
 	"github.com/perfslo/perfslo/internal/pipeline"
 )
@@ -41,11 +40,7 @@ func (hf historyFlags) load(ctx context.Context, env *environment, fs *flag.Flag
 	if err := parseNone(fs, args); err != nil {
 		return nil, err
 	}
-	dir := env.dir
-	if m, _, err := budgets.FindModule(env.dir); err == nil {
-		dir = m
-	}
-	cfg, err := loadConfig(env, *hf.config, dir)
+	cfg, err := loadModuleConfig(env, *hf.config)
 	if err != nil {
 		return nil, err
 	}

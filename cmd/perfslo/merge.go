@@ -5,7 +5,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/perfslo/perfslo/budgets"
 	"github.com/perfslo/perfslo/gate"
 	"github.com/perfslo/perfslo/internal/shard"
 )
@@ -28,13 +27,7 @@ func runMerge(ctx context.Context, env *environment, args []string) (int, error)
 	if len(pos) == 0 {
 		return gate.ExitUndecided, errors.New("want the shards' JSON reports")
 	}
-	dir := env.dir
-	if *config == "" {
-		if d, _, err := budgets.FindModule(env.dir); err == nil {
-			dir = d
-		}
-	}
-	cfg, err := loadConfig(env, *config, dir)
+	cfg, err := loadModuleConfig(env, *config)
 	if err != nil {
 		return gate.ExitUndecided, err
 	}

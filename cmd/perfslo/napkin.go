@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 
-	"github.com/perfslo/perfslo/budgets"
 	"github.com/perfslo/perfslo/gate"
 	"github.com/perfslo/perfslo/internal/pipeline"
 )
@@ -22,10 +21,8 @@ func runNapkin(ctx context.Context, env *environment, args []string) (int, error
 		return gate.ExitUndecided, err
 	}
 	path := resolve(env, *floors)
-	if m, _, err := budgets.FindModule(env.dir); *floors == "" && err == nil {
-		path = pipeline.FloorsFile(m)
-	} else if *floors == "" {
-		path = pipeline.FloorsFile(env.dir)
+	if *floors == "" {
+		path = pipeline.FloorsFile(moduleOrWorkDir(env))
 	}
 	res := ""
 	if *results != "" {
