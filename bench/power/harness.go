@@ -70,6 +70,9 @@ type Score struct {
 	ByBenchmark map[string][2]int `json:"by_benchmark,omitempty"`
 	// Flagged names the flagged rows, for post-mortems.
 	Flagged []string `json:"flagged,omitempty"`
+	// Varied names the injected rows of an exact unit (B/op, allocs/op)
+	// whose samples varied, so that they were compared statistically.
+	Varied []string `json:"varied,omitempty"`
 	// LookSeconds is the time the variant's confirmation looks took.
 	LookSeconds float64 `json:"look_seconds,omitempty"`
 }
@@ -435,6 +438,9 @@ func (h *harness) score(rep *gate.Report, effect string) Score {
 			s.ByBenchmark[r.Benchmark] = b
 			if r.Verdict == gate.Unmeasurable {
 				s.Unmeasurable++
+			}
+			if effect == "alloc" && r.Assumption != "exact" {
+				s.Varied = append(s.Varied, fmt.Sprintf("%s %s", r.Benchmark, r.Unit))
 			}
 		case neutral:
 		case flagged:

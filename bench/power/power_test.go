@@ -42,16 +42,26 @@ func TestSmoke(t *testing.T) {
 			if sc.Injected != wantInjected {
 				t.Errorf("%s %s %s: %d injected rows, want %d", r.Mode, r.Effect, v, sc.Injected, wantInjected)
 			}
-			// One extra allocation is exact in allocs/op (half the injected
-			// rows): every mode must see all of those. B/op, the other half,
-			// moves by a few bytes with GC-timed pool refills and is then
-			// tested statistically, which 6 samples may not settle.
+			// One extra allocation is exact in allocs/op while every
+			// sample of a row agrees; then every variant must see it. At
+			// N=1 or 2 iterations (lines=100000 on a slow machine) a stray
+			// runtime allocation can show in one sample: the row is then
+			// compared statistically, which the Holm variant ("before")
+			// cannot settle at 6 samples over this many rows, the blindness
+			// the redesign removed. perfslo's procedure must see it anyway.
 			if r.Effect == "alloc" {
 				flagged := strings.Join(sc.Flagged, "\n")
+				varied := strings.Join(sc.Varied, "\n")
 				for _, lines := range []string{"1000", "10000", "100000"} {
-					if !strings.Contains(flagged, "BenchmarkSum/lines="+lines+" allocs/op") {
-						t.Errorf("%s +1 alloc %s: Sum/lines=%s allocs/op not flagged (flagged: %q)", r.Mode, v, lines, sc.Flagged)
+					row := "BenchmarkSum/lines=" + lines + " allocs/op"
+					if strings.Contains(flagged, row) {
+						continue
 					}
+					if v == "before" && strings.Contains(varied, row) {
+						t.Logf("%s +1 alloc before: %s varied, compared statistically, not flagged", r.Mode, row)
+						continue
+					}
+					t.Errorf("%s +1 alloc %s: %s not flagged (flagged: %q, varied: %q)", r.Mode, v, row, sc.Flagged, sc.Varied)
 				}
 			}
 		}
