@@ -57,6 +57,12 @@ type Selection struct {
 	Run []Skip
 	// Skipped are the targets left out.
 	Skipped []Skip
+	// BaseOnly are the directories of changed Go files in which the head
+	// has no package: a package the change deleted or moved away. Only the
+	// base can be listed there, so the gate must build the base even when
+	// no head package is affected, or the vanished benchmarks would pass
+	// unjudged.
+	BaseOnly []string
 }
 
 // Runs reports whether the target importPath is selected.
@@ -89,6 +95,7 @@ func Select(pkgs []Package, changed []string, config string, force bool) Selecti
 		return sel
 	}
 	owned := ownedChanges(pkgs, sel.Changed)
+	sel.BaseOnly = baseOnlyDirs(pkgs, sel.Changed)
 	for _, p := range pkgs {
 		if !p.Target {
 			continue
@@ -102,6 +109,9 @@ func Select(pkgs []Package, changed []string, config string, force bool) Selecti
 	sortSkips(sel.Run)
 	sortSkips(sel.Skipped)
 	sel.Reason = fmt.Sprintf("%d changed file(s) affect %d of %d package(s)", len(sel.Changed), len(sel.Run), len(sel.Run)+len(sel.Skipped))
+	if len(sel.BaseOnly) > 0 {
+		sel.Reason += fmt.Sprintf("; Go files changed where the head has no package (%s): the base's packages there are run too", strings.Join(sel.BaseOnly, ", "))
+	}
 	return sel
 }
 
@@ -123,6 +133,37 @@ func globalReason(changed []string, config string, force bool) string {
 		}
 	}
 	return ""
+}
+
+// baseOnlyDirs lists the directories of changed Go files that hold no
+// package of the head's graph (test data and vendored code excepted).
+func baseOnlyDirs(pkgs []Package, changed []string) []string {
+	dirs := map[string]bool{}
+	for i := range pkgs {
+		dirs[pkgs[i].Dir] = true
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, f := range changed {
+		d := path.Dir(f)
+		if !strings.HasSuffix(f, ".go") || dirs[d] || seen[d] || inTestdata(f) {
+			continue
+		}
+		seen[d] = true
+		out = append(out, d)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// inTestdata reports whether f lies in a directory the go command ignores.
+func inTestdata(f string) bool {
+	for _, part := range strings.Split(path.Dir(f), "/") {
+		if part == "testdata" || strings.HasPrefix(part, "_") || strings.HasPrefix(part, ".") && part != "." {
+			return true
+		}
+	}
+	return false
 }
 
 // ownedChanges maps each package with a changed file to its first one.

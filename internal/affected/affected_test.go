@@ -52,11 +52,16 @@ func TestSelect(t *testing.T) {
 		{"the budgets", []string{"perfslo.yaml"}, false, []string{"m/a", "m/b", "m/c", "m/d"}, true},
 		{"vendor", []string{"vendor/modules.txt"}, false, []string{"m/a", "m/b", "m/c", "m/d"}, true},
 		{"--all", nil, true, []string{"m/a", "m/b", "m/c", "m/d"}, true},
+		{"a deleted package", []string{"gone/gone.go", "gone/gone_test.go"}, false, nil, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := Select(graph(), tc.changed, "perfslo.yaml", tc.force)
 			if got := runs(s); !reflect.DeepEqual(got, tc.want) || s.All != tc.all {
 				t.Fatalf("runs %v (all %v), want %v (all %v); reason %q", got, s.All, tc.want, tc.all, s.Reason)
+			}
+			wantBaseOnly := tc.name == "a deleted package"
+			if got := len(s.BaseOnly) > 0; got != wantBaseOnly || wantBaseOnly && (len(s.BaseOnly) != 1 || s.BaseOnly[0] != "gone" || !strings.Contains(s.Reason, "(gone)")) {
+				t.Fatalf("base-only dirs %v, reason %q: want them exactly for a deleted package", s.BaseOnly, s.Reason)
 			}
 			if len(s.Run)+len(s.Skipped) != 4 {
 				t.Fatalf("run %d + skipped %d, want the 4 targets", len(s.Run), len(s.Skipped))

@@ -163,7 +163,7 @@ func Gate(ctx context.Context, p Plan) (*gate.Report, error) {
 		return nil, err
 	}
 	p.chosen = chosen
-	if chosen != nil && len(chosen.run) == 0 {
+	if chosen != nil && chosen.empty() {
 		rep := chosen.nothingToGate(p)
 		// Empty sample files, so that the report is judged again (perfslo
 		// comment on workflow_run, perfslo merge) like any other.

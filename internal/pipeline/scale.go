@@ -41,6 +41,15 @@ type choice struct {
 	run       map[string]bool // head packages to build
 	known     map[string]bool // every head package with tests
 	shard     *gate.Shard
+	// baseOnly is set when the change removed a package's Go files: the
+	// base must then be built and run even if no head package is chosen.
+	baseOnly bool
+}
+
+// empty reports whether nothing is left to build on either side (the
+// packages only the base has run in the first shard, as keepBase says).
+func (c *choice) empty() bool {
+	return len(c.run) == 0 && !(c.baseOnly && (c.shard == nil || c.shard.Index == 1))
 }
 
 // keepHead and keepBase are the build filters; a package only the base
@@ -73,7 +82,7 @@ func choose(ctx context.Context, p *Plan) (*choice, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &choice{selection: sel.Reason, run: map[string]bool{}, known: map[string]bool{}}
+	c := &choice{selection: sel.Reason, run: map[string]bool{}, known: map[string]bool{}, baseOnly: len(sel.BaseOnly) > 0}
 	benchmarks := map[string]int{}
 	for _, pk := range pkgs {
 		if pk.Target {

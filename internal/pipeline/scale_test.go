@@ -179,3 +179,30 @@ func TestGateAffectedBudgetsChange(t *testing.T) {
 		t.Fatalf("selection %q, %d skipped", rep.Selection, len(rep.Skipped))
 	}
 }
+
+// TestGateAffectedDeletedPackage: a change that deletes a benchmarked
+// package affects no head package, yet it must not pass as "nothing to
+// gate": the base is run there and the vanished package fails the gate.
+func TestGateAffectedDeletedPackage(t *testing.T) {
+	dir := t.TempDir()
+	if err := genrepo.Chain(dir, 1, 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(filepath.Join(dir, "leaf", "l02")); err != nil {
+		t.Fatal(err)
+	}
+	p := quickPlan(t, dir)
+	p.Scale = Scale{Affected: true}
+	rep, err := Gate(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, why, _ := rep.Exit(gate.FailOnUnmeasurable)
+	var vanished bool
+	for _, f := range rep.Failures {
+		vanished = vanished || f.Package == genrepo.Module+"/leaf/l02" && f.Kind == gate.FailureNoResults
+	}
+	if code == gate.ExitPass || !vanished || !strings.Contains(rep.Selection, "head has no package (leaf/l02)") {
+		t.Fatalf("exit %d (%s), failures %+v, selection %q: want the deleted leaf/l02 to fail the gate", code, why, rep.Failures, rep.Selection)
+	}
+}

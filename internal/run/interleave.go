@@ -123,8 +123,10 @@ func Interleave(ctx context.Context, p Plan) (*Outcome, error) {
 }
 
 func interleave(ctx context.Context, p Plan) (*Outcome, error) {
-	if len(p.Head) == 0 {
-		return nil, errors.New("run: no head packages to benchmark")
+	// A base without a head is a change that deleted packages: they run,
+	// so that the report can say they are gone.
+	if len(p.Head) == 0 && len(p.Base) == 0 {
+		return nil, errors.New("run: no packages to benchmark")
 	}
 	if p.Rounds < 1 {
 		return nil, fmt.Errorf("run: rounds must be at least 1, got %d", p.Rounds)
