@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/perfslo/perfslo/internal/pipeline"
-	"github.com/perfslo/perfslo/internal/store"
 )
 
 func init() {
@@ -41,12 +40,8 @@ func baselineSave(ctx context.Context, env *environment, args []string) (int, er
 	spec := fs.String("store", "", "baseline store: a directory (default .perfslo in the module) or git:BRANCH")
 	noProfiles := fs.Bool("no-profiles", false, "do not keep CPU and memory profiles of every benchmark")
 	rf := registerRunFlags(fs)
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
+	if err := parseNoneHint(fs, args, "the name goes in --name"); err != nil {
 		return gate.ExitUndecided, err
-	}
-	if len(pos) > 0 {
-		return gate.ExitUndecided, fmt.Errorf("unexpected argument %q (the name goes in --name)", pos[0])
 	}
 	moduleDir, cfg, err := loadRunConfig(env, *config, rf)
 	if err != nil {
@@ -54,52 +49,38 @@ func baselineSave(ctx context.Context, env *environment, args []string) (int, er
 	}
 	saved, err := pipeline.SaveBaseline(ctx, pipeline.BaselinePlan{
 		ModuleDir: moduleDir, Config: cfg, Name: *name, StoreSpec: storeSpec(env, *spec),
-		Timeout: *rf.timeout, Pin: !*rf.noPin, NoProfiles: *noProfiles, Log: env.stderr,
+		Timeout: rf.timeout, Pin: !rf.noPin, NoProfiles: *noProfiles, Log: env.stderr,
 	})
 	if err != nil {
 		return gate.ExitUndecided, err
 	}
-	m := saved.Meta
-	fmt.Fprintf(env.stdout, "saved baseline %q: %d samples of %d benchmarks at %s (%s)\n", m.Name, saved.Samples, saved.Benchmarks, pipeline.ShortCommit(m.Commit), m.CPU)
-	return gate.ExitPass, nil
+	return gate.ExitPass, saved.WriteText(env.stdout)
 }
 
 func baselineList(ctx context.Context, env *environment, args []string) (int, error) {
-	st, _, err := storeCommand(ctx, env, "baseline list", "baseline list [--store DIR|git:BRANCH]", args)
+	spec, _, err := storeFlags(env, "baseline list", "baseline list [--store DIR|git:BRANCH]", args)
 	if err != nil {
 		return gate.ExitUndecided, err
 	}
-	metas, err := st.List()
-	if err != nil {
-		return gate.ExitUndecided, err
-	}
-	return gate.ExitPass, pipeline.WriteBaselineList(env.stdout, metas)
+	return gate.ExitPass, pipeline.ListBaselines(ctx, env.dir, spec, env.stdout)
 }
 
 func baselineShow(ctx context.Context, env *environment, args []string) (int, error) {
-	st, pos, err := storeCommand(ctx, env, "baseline show", "baseline show NAME [--store DIR|git:BRANCH]", args)
+	spec, pos, err := storeFlags(env, "baseline show", "baseline show NAME [--store DIR|git:BRANCH]", args)
 	if err != nil {
 		return gate.ExitUndecided, err
 	}
 	if len(pos) != 1 {
 		return gate.ExitUndecided, errors.New("want one baseline name")
 	}
-	bl, err := st.Load(pos[0])
-	if err != nil {
-		return gate.ExitUndecided, err
-	}
-	return gate.ExitPass, pipeline.WriteBaseline(env.stdout, bl)
+	return gate.ExitPass, pipeline.ShowBaseline(ctx, env.dir, spec, pos[0], env.stdout)
 }
 
-// storeCommand parses the flags of a command that reads the store and
-// opens it; it returns the positional arguments.
-func storeCommand(ctx context.Context, env *environment, name, synopsis string, args []string) (store.Store, []string, error) {
+// storeFlags parses the flags of a command that reads the store; it
+// returns the store's spec and the positional arguments.
+func storeFlags(env *environment, name, synopsis string, args []string) (string, []string, error) {
 	fs := newFlagSet(name, synopsis, env.stderr)
 	spec := fs.String("store", "", "baseline store")
 	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return nil, nil, err
-	}
-	st, err := pipeline.OpenModuleStore(ctx, env.dir, storeSpec(env, *spec))
-	return st, pos, err
+	return storeSpec(env, *spec), pos, err
 }

@@ -31,16 +31,9 @@ func runCalibrate(ctx context.Context, env *environment, args []string) (int, er
 	if err != nil {
 		return gate.ExitUndecided, err
 	}
-	r := *rounds
-	if r == 0 {
-		r = max(2*cfg.Run.Count, 10)
-	}
-	if r < 3 {
-		return gate.ExitUndecided, fmt.Errorf("--rounds %d: need at least 3 A/A rounds to estimate noise", r)
-	}
 	cal, warnings, err := pipeline.Calibrate(ctx, pipeline.CalibratePlan{
-		ModuleDir: moduleDir, Config: cfg, Rounds: r, Power: *power, Options: stats.options(cfg),
-		Timeout: *rf.timeout, Pin: !*rf.noPin, Log: env.stderr,
+		ModuleDir: moduleDir, Config: cfg, Rounds: *rounds, Power: *power, Options: stats.options(cfg),
+		Timeout: rf.timeout, Pin: !rf.noPin, Log: env.stderr,
 	})
 	if err != nil {
 		return gate.ExitUndecided, err

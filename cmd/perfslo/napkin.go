@@ -22,7 +22,7 @@ func runNapkin(ctx context.Context, env *environment, args []string) (int, error
 	}
 	path := resolve(env, *floors)
 	if *floors == "" {
-		path = pipeline.FloorsFile(moduleOrWorkDir(env))
+		path = pipeline.FloorsFile(pipeline.ModuleOrDir(env.dir))
 	}
 	res := ""
 	if *results != "" {
