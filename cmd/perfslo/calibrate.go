@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 
 	"github.com/perfslo/perfslo/gate"
 	"github.com/perfslo/perfslo/internal/pipeline"
@@ -45,11 +44,8 @@ func runCalibrate(ctx context.Context, env *environment, args []string) (int, er
 	if *outPath == "-" {
 		return gate.ExitPass, nil
 	}
-	path := filepath.Join(moduleDir, pipeline.CalibrationFile)
-	if *outPath != "" {
-		path = resolve(env, *outPath)
-	}
-	if err := pipeline.SaveCalibration(path, cal); err != nil {
+	path, err := pipeline.SaveCalibration(moduleDir, resolve(env, *outPath), cal)
+	if err != nil {
 		return gate.ExitUndecided, err
 	}
 	fmt.Fprintf(env.stderr, "perfslo: saved %s; gate warns when a benchmark cannot see its tolerance\n", path)

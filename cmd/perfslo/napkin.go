@@ -24,9 +24,5 @@ func runNapkin(ctx context.Context, env *environment, args []string) (int, error
 	if *floors == "" {
 		path = pipeline.FloorsFile(pipeline.ModuleOrDir(env.dir))
 	}
-	res := ""
-	if *results != "" {
-		res = resolve(env, *results)
-	}
-	return pipeline.Napkin(ctx, env.stdout, pipeline.NapkinPlan{Floors: path, Results: res, Remeasure: *again, Quick: *quick, Log: env.stderr})
+	return pipeline.Napkin(ctx, env.stdout, pipeline.NapkinPlan{Floors: path, Results: resolve(env, *results), Remeasure: *again, Quick: *quick, Log: env.stderr})
 }

@@ -100,17 +100,22 @@ func Calibrate(ctx context.Context, p CalibratePlan) (*gate.Calibration, []strin
 	return cal, warnings, nil
 }
 
-// SaveCalibration writes cal to path atomically, creating its directory.
-func SaveCalibration(path string, cal *gate.Calibration) error {
+// SaveCalibration writes cal to path ("" is CalibrationFile in moduleDir,
+// where the gate looks) atomically, creating its directory, and returns
+// the path it wrote.
+func SaveCalibration(moduleDir, path string, cal *gate.Calibration) (string, error) {
+	if path == "" {
+		path = filepath.Join(moduleDir, CalibrationFile)
+	}
 	data, err := json.MarshalIndent(cal, "", "  ")
 	if err != nil {
-		return err
+		return "", err
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
+		return "", err
 	}
 	if err := atomicfile.WriteBytes(path, append(data, '\n')); err != nil {
-		return fmt.Errorf("saving the calibration: %w", err)
+		return "", fmt.Errorf("saving the calibration: %w", err)
 	}
-	return nil
+	return path, nil
 }
