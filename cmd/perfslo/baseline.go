@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/perfslo/perfslo/internal/pipeline"
+	"github.com/perfslo/perfslo/internal/store"
 )
 
 func init() {
@@ -58,29 +59,33 @@ func baselineSave(ctx context.Context, env *environment, args []string) (int, er
 }
 
 func baselineList(ctx context.Context, env *environment, args []string) (int, error) {
-	spec, _, err := storeFlags(env, "baseline list", "baseline list [--store DIR|git:BRANCH]", args)
+	st, _, err := storeCommand(ctx, env, "baseline list", "baseline list [--store DIR|git:BRANCH]", args)
 	if err != nil {
 		return gate.ExitUndecided, err
 	}
-	return gate.ExitPass, pipeline.ListBaselines(ctx, env.dir, spec, env.stdout)
+	return gate.ExitPass, pipeline.ListBaselines(st, env.stdout)
 }
 
 func baselineShow(ctx context.Context, env *environment, args []string) (int, error) {
-	spec, pos, err := storeFlags(env, "baseline show", "baseline show NAME [--store DIR|git:BRANCH]", args)
+	st, pos, err := storeCommand(ctx, env, "baseline show", "baseline show NAME [--store DIR|git:BRANCH]", args)
 	if err != nil {
 		return gate.ExitUndecided, err
 	}
 	if len(pos) != 1 {
 		return gate.ExitUndecided, errors.New("want one baseline name")
 	}
-	return gate.ExitPass, pipeline.ShowBaseline(ctx, env.dir, spec, pos[0], env.stdout)
+	return gate.ExitPass, pipeline.ShowBaseline(st, pos[0], env.stdout)
 }
 
-// storeFlags parses the flags of a command that reads the store; it
-// returns the store's spec and the positional arguments.
-func storeFlags(env *environment, name, synopsis string, args []string) (string, []string, error) {
+// storeCommand parses the flags of a command that reads the store and
+// opens it; it returns the positional arguments.
+func storeCommand(ctx context.Context, env *environment, name, synopsis string, args []string) (store.Store, []string, error) {
 	fs := newFlagSet(name, synopsis, env.stderr)
 	spec := fs.String("store", "", "baseline store")
 	pos, err := parseInterspersed(fs, args)
-	return storeSpec(env, *spec), pos, err
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := pipeline.OpenModuleStore(ctx, env.dir, storeSpec(env, *spec))
+	return st, pos, err
 }

@@ -23,13 +23,9 @@ func OpenModuleStore(ctx context.Context, dir, spec string) (store.Store, error)
 	return OpenStore(ctx, spec, moduleDir)
 }
 
-// ListBaselines is `perfslo baseline list`: the baselines in the store of
-// the module around dir (see OpenStore for spec), one a line on w.
-func ListBaselines(ctx context.Context, dir, spec string, w io.Writer) error {
-	st, err := OpenModuleStore(ctx, dir, spec)
-	if err != nil {
-		return err
-	}
+// ListBaselines is `perfslo baseline list`: the store's baselines, one a
+// line on w.
+func ListBaselines(st store.Store, w io.Writer) error {
 	metas, err := st.List()
 	if err != nil {
 		return err
@@ -39,11 +35,7 @@ func ListBaselines(ctx context.Context, dir, spec string, w io.Writer) error {
 
 // ShowBaseline is `perfslo baseline show`: the stored baseline name
 // printed on w (see WriteBaseline).
-func ShowBaseline(ctx context.Context, dir, spec, name string, w io.Writer) error {
-	st, err := OpenModuleStore(ctx, dir, spec)
-	if err != nil {
-		return err
-	}
+func ShowBaseline(st store.Store, name string, w io.Writer) error {
 	bl, err := st.Load(name)
 	if err != nil {
 		return err
