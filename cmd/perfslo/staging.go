@@ -90,15 +90,15 @@ func runStagingCheck(ctx context.Context, env *environment, args []string) (int,
 
 func runStagingPGO(ctx context.Context, env *environment, args []string) (int, error) {
 	fs, sf := newStagingFlagSet(env, "staging pgo", "staging pgo --server URL --service NAME [--since 1h] [--selector …] -o default.pgo", true)
-	output := fs.String("o", "default.pgo", "write the profile to `file` (go build -pgo=auto reads default.pgo in the main package's directory)")
+	pgoFile := fs.String("o", "default.pgo", "write the profile to `file` (go build -pgo=auto reads default.pgo in the main package's directory)")
 	if err := parseNone(fs, args); err != nil {
 		return gate.ExitUndecided, err
 	}
-	pgo, err := pyroscope.PGOWindow(ctx, sf.Window, sf.selector, resolve(env, *output))
+	pgo, err := pyroscope.PGOWindow(ctx, sf.Window, sf.selector, resolve(env, *pgoFile))
 	if err != nil {
 		return gate.ExitUndecided, err
 	}
-	return gate.ExitPass, pgo.WriteText(env.stdout, *output)
+	return gate.ExitPass, pgo.WriteText(env.stdout, *pgoFile)
 }
 
 func runStagingCompare(ctx context.Context, env *environment, args []string) (int, error) {
