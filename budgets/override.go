@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Override replaces r's settings with the ones o sets (non-zero), as
@@ -38,4 +39,10 @@ func LoadDir(dir string) (*Config, error) {
 		return Default(), nil
 	}
 	return Load(path)
+}
+
+// SplitList splits a list written with commas or spaces between its items,
+// as --packages and a run.benchtime of several benchtimes are.
+func SplitList(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })
 }

@@ -57,10 +57,16 @@ func checkBenchRegexp(s string) string {
 }
 
 // CheckFlags reports why run settings given on the command line cannot be
-// used (perfslo.yaml's are checked by Parse, with their positions): a
-// benchtime or bench pattern the test binary would refuse only after both
-// sides were built.
+// used (perfslo.yaml's are checked by Parse, with their positions): too few
+// samples for any statistics, no CPU, or a benchtime or bench pattern the
+// test binary would refuse only after both sides were built.
 func (r Run) CheckFlags() error {
+	if r.Count < 2 {
+		return fmt.Errorf("--count %d: need at least 2 samples per side for any statistics (6 or more to detect a change at α=0.05)", r.Count)
+	}
+	if r.CPU < 1 {
+		return fmt.Errorf("--cpu %d: need at least 1", r.CPU)
+	}
 	if msg := checkBenchtime(r.Benchtime); r.Benchtime != "" && msg != "" {
 		return errors.New("--" + msg)
 	}

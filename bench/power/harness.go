@@ -389,7 +389,7 @@ func meanOther(ls []run.LoadSample) float64 {
 // injected reports whether a benchmark carries the knob under these sites.
 func (h *harness) injected(pkg, bench string) bool {
 	on := func(site string) bool {
-		return h.s.Sites == "" || contains(splitList(h.s.Sites), site)
+		return h.s.Sites == "" || contains(budgets.SplitList(h.s.Sites), site)
 	}
 	switch {
 	case strings.HasSuffix(pkg, "/sum") && strings.HasPrefix(bench, "BenchmarkSum"):

@@ -51,6 +51,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/perfslo/perfslo/budgets"
 	"github.com/perfslo/perfslo/internal/atomicfile"
 )
 
@@ -130,9 +131,9 @@ func power(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	s.Packages = splitList(*packages)
-	s.Effects = splitList(*effects)
-	s.Modes = splitList(*modes)
+	s.Packages = budgets.SplitList(*packages)
+	s.Effects = budgets.SplitList(*effects)
+	s.Modes = budgets.SplitList(*modes)
 	t, err := parsePercent(*tol)
 	if err != nil {
 		return fmt.Errorf("-tolerance %q: %v", *tol, err)
@@ -232,10 +233,6 @@ func parsePercent(s string) (float64, error) {
 		return 0, errors.New("want a percentage such as 1%")
 	}
 	return v / 100, nil
-}
-
-func splitList(s string) []string {
-	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })
 }
 
 func contains(xs []string, x string) bool {

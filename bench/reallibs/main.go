@@ -279,10 +279,6 @@ func doneCount(cells []cell, r int, done map[string]bool) int {
 	return n
 }
 
-func splitList(s string) []string {
-	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })
-}
-
 func moduleNames() string {
 	var names []string
 	for _, m := range modules {

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/perfslo/perfslo/budgets"
 )
 
 // Module is one real third-party library, fetched from the module proxy,
@@ -118,7 +120,7 @@ func selectModules(list string) ([]Module, error) {
 		return modules, nil
 	}
 	var out []Module
-	for _, n := range splitList(list) {
+	for _, n := range budgets.SplitList(list) {
 		found := false
 		for _, m := range modules {
 			if m.Name == n {

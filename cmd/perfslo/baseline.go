@@ -41,12 +41,8 @@ func baselineSave(ctx context.Context, env *environment, args []string) (int, er
 	spec := fs.String("store", "", "baseline store: a directory (default .perfslo in the module) or git:BRANCH")
 	noProfiles := fs.Bool("no-profiles", false, "do not keep CPU and memory profiles of every benchmark")
 	rf := registerRunFlags(fs)
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
+	if err := parseNoneHint(fs, args, "the name goes in --name"); err != nil {
 		return gate.ExitUndecided, err
-	}
-	if len(pos) > 0 {
-		return gate.ExitUndecided, fmt.Errorf("unexpected argument %q (the name goes in --name)", pos[0])
 	}
 	moduleDir, cfg, err := loadRunConfig(env, *config, rf)
 	if err != nil {
@@ -54,14 +50,12 @@ func baselineSave(ctx context.Context, env *environment, args []string) (int, er
 	}
 	saved, err := pipeline.SaveBaseline(ctx, pipeline.BaselinePlan{
 		ModuleDir: moduleDir, Config: cfg, Name: *name, StoreSpec: storeSpec(env, *spec),
-		Timeout: *rf.timeout, Pin: !*rf.noPin, NoProfiles: *noProfiles, Log: env.stderr,
+		Timeout: rf.timeout, Pin: !rf.noPin, NoProfiles: *noProfiles, Log: env.stderr,
 	})
 	if err != nil {
 		return gate.ExitUndecided, err
 	}
-	m := saved.Meta
-	fmt.Fprintf(env.stdout, "saved baseline %q: %d samples of %d benchmarks at %s (%s)\n", m.Name, saved.Samples, saved.Benchmarks, pipeline.ShortCommit(m.Commit), m.CPU)
-	return gate.ExitPass, nil
+	return gate.ExitPass, saved.WriteText(env.stdout)
 }
 
 func baselineList(ctx context.Context, env *environment, args []string) (int, error) {
@@ -69,11 +63,7 @@ func baselineList(ctx context.Context, env *environment, args []string) (int, er
 	if err != nil {
 		return gate.ExitUndecided, err
 	}
-	metas, err := st.List()
-	if err != nil {
-		return gate.ExitUndecided, err
-	}
-	return gate.ExitPass, pipeline.WriteBaselineList(env.stdout, metas)
+	return gate.ExitPass, pipeline.ListBaselines(st, env.stdout)
 }
 
 func baselineShow(ctx context.Context, env *environment, args []string) (int, error) {
@@ -84,11 +74,7 @@ func baselineShow(ctx context.Context, env *environment, args []string) (int, er
 	if len(pos) != 1 {
 		return gate.ExitUndecided, errors.New("want one baseline name")
 	}
-	bl, err := st.Load(pos[0])
-	if err != nil {
-		return gate.ExitUndecided, err
-	}
-	return gate.ExitPass, pipeline.WriteBaseline(env.stdout, bl)
+	return gate.ExitPass, pipeline.ShowBaseline(st, pos[0], env.stdout)
 }
 
 // storeCommand parses the flags of a command that reads the store and

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 
 	"github.com/perfslo/perfslo/gate"
 	"github.com/perfslo/perfslo/internal/pipeline"
@@ -31,16 +30,9 @@ func runCalibrate(ctx context.Context, env *environment, args []string) (int, er
 	if err != nil {
 		return gate.ExitUndecided, err
 	}
-	r := *rounds
-	if r == 0 {
-		r = max(2*cfg.Run.Count, 10)
-	}
-	if r < 3 {
-		return gate.ExitUndecided, fmt.Errorf("--rounds %d: need at least 3 A/A rounds to estimate noise", r)
-	}
 	cal, warnings, err := pipeline.Calibrate(ctx, pipeline.CalibratePlan{
-		ModuleDir: moduleDir, Config: cfg, Rounds: r, Power: *power, Options: stats.options(cfg),
-		Timeout: *rf.timeout, Pin: !*rf.noPin, Log: env.stderr,
+		ModuleDir: moduleDir, Config: cfg, Rounds: *rounds, Power: *power, Options: stats.options(cfg),
+		Timeout: rf.timeout, Pin: !rf.noPin, Log: env.stderr,
 	})
 	if err != nil {
 		return gate.ExitUndecided, err
@@ -52,11 +44,8 @@ func runCalibrate(ctx context.Context, env *environment, args []string) (int, er
 	if *outPath == "-" {
 		return gate.ExitPass, nil
 	}
-	path := filepath.Join(moduleDir, pipeline.CalibrationFile)
-	if *outPath != "" {
-		path = resolve(env, *outPath)
-	}
-	if err := pipeline.SaveCalibration(path, cal); err != nil {
+	path, err := pipeline.SaveCalibration(moduleDir, resolve(env, *outPath), cal)
+	if err != nil {
 		return gate.ExitUndecided, err
 	}
 	fmt.Fprintf(env.stderr, "perfslo: saved %s; gate warns when a benchmark cannot see its tolerance\n", path)

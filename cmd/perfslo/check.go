@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"github.com/perfslo/perfslo/gate"
 	"path/filepath"
 
@@ -18,12 +17,8 @@ func runCheck(ctx context.Context, env *environment, args []string) (int, error)
 	fs := newFlagSet("check", "check [--config perfslo.yaml] [--list=false]", env.stderr)
 	config := fs.String("config", "perfslo.yaml", "budgets `file`")
 	list := fs.Bool("list", true, "run each benchmark once (-benchtime 1x) to check that every budget pattern matches a benchmark")
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
+	if err := parseNoneHint(fs, args, "the file goes in --config"); err != nil {
 		return gate.ExitUndecided, err
-	}
-	if len(pos) > 0 {
-		return gate.ExitUndecided, fmt.Errorf("unexpected argument %q (the file goes in --config)", pos[0])
 	}
 	cfg, err := budgets.Load(resolve(env, *config))
 	if err != nil {
@@ -35,14 +30,5 @@ func runCheck(ctx context.Context, env *environment, args []string) (int, error)
 	if !*list {
 		return gate.ExitPass, nil
 	}
-	ids, err := pipeline.ListBenchmarks(ctx, filepath.Dir(resolve(env, *config)), cfg, env.stderr)
-	if err != nil {
-		return gate.ExitUndecided, fmt.Errorf("listing benchmarks: %w", err)
-	}
-	unmatched := cfg.Unmatched(ids)
-	for _, e := range unmatched {
-		fmt.Fprintf(env.stderr, "warning: %v\n", e)
-	}
-	fmt.Fprintf(env.stdout, "\n%d benchmarks found; %d budget pattern(s) match none.\n", len(ids), len(unmatched))
-	return gate.ExitPass, nil
+	return gate.ExitPass, pipeline.CheckPatterns(ctx, filepath.Dir(resolve(env, *config)), cfg, env.stdout, env.stderr)
 }

@@ -14,8 +14,7 @@ func init() {
 
 func runCompare(ctx context.Context, env *environment, args []string) (int, error) {
 	fs := newFlagSet("compare", "compare OLD.txt NEW.txt [--config perfslo.yaml] [--json F] [--markdown F]", env.stderr)
-	var out reportOutputs
-	out.register(fs)
+	out := registerReportOutputs(env, fs)
 	config := fs.String("config", "", "budgets `file` (default: perfslo.yaml in the current directory, if any)")
 	stats := registerStatsFlags(fs)
 	allowRemoved := fs.Bool("allow-removed", false, "accept benchmarks of OLD that NEW lacks (by default each fails: a cut-short NEW must not pass)")
@@ -27,7 +26,7 @@ func runCompare(ctx context.Context, env *environment, args []string) (int, erro
 		fs.Usage()
 		return gate.ExitUndecided, fmt.Errorf("want two files, OLD and NEW; got %d argument(s)", len(pos))
 	}
-	cfg, err := loadConfig(env, *config, env.dir)
+	cfg, err := pipeline.LoadConfig(resolve(env, *config), env.dir)
 	if err != nil {
 		return gate.ExitUndecided, err
 	}
@@ -41,5 +40,5 @@ func runCompare(ctx context.Context, env *environment, args []string) (int, erro
 	if err != nil {
 		return gate.ExitUndecided, err
 	}
-	return out.emit(env, rep)
+	return emit(env, out, rep)
 }

@@ -48,10 +48,17 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 }
 
 // parseNone parses flags and refuses positional arguments.
-func parseNone(fs *flag.FlagSet, args []string) error {
+func parseNone(fs *flag.FlagSet, args []string) error { return parseNoneHint(fs, args, "") }
+
+// parseNoneHint is parseNone whose error says, when hint is given, where
+// the argument belongs ("the name goes in --name").
+func parseNoneHint(fs *flag.FlagSet, args []string, hint string) error {
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
+	}
+	if len(pos) > 0 && hint != "" {
+		return fmt.Errorf("unexpected argument %q (%s)", pos[0], hint)
 	}
 	if len(pos) > 0 {
 		return fmt.Errorf("unexpected argument %q", pos[0])

@@ -40,13 +40,5 @@ func (hf historyFlags) load(ctx context.Context, env *environment, fs *flag.Flag
 	if err := parseNone(fs, args); err != nil {
 		return nil, err
 	}
-	cfg, err := loadModuleConfig(env, *hf.config)
-	if err != nil {
-		return nil, err
-	}
-	st, err := pipeline.OpenHistory(ctx, env.dir, storeSpec(env, *hf.store))
-	if err != nil {
-		return nil, err
-	}
-	return pipeline.LoadHistory(st, cfg, *hf.bench, gate.Options{})
+	return pipeline.ReadHistory(ctx, env.dir, resolve(env, *hf.config), storeSpec(env, *hf.store), *hf.bench)
 }

@@ -15,8 +15,7 @@ func init() {
 
 func runMerge(ctx context.Context, env *environment, args []string) (int, error) {
 	fs := newFlagSet("merge", "merge report-*.json [--config perfslo.yaml] [--json F] [--markdown F]", env.stderr)
-	var out reportOutputs
-	out.register(fs)
+	out := registerReportOutputs(env, fs)
 	config := fs.String("config", "", "budgets `file` the shards judged with (default: perfslo.yaml in the module, if any)")
 	samples := fs.String("samples", "", "keep the merged raw samples in `dir` (default: next to --json as NAME.samples/)")
 	allowRemoved := fs.Bool("allow-removed", false, "accept benchmarks the head no longer runs")
@@ -35,9 +34,9 @@ func runMerge(ctx context.Context, env *environment, args []string) (int, error)
 		pos[i] = resolve(env, pos[i])
 	}
 	rep, err := shard.Merge(shard.MergeInput{Reports: pos, Config: cfg, AllowRemoved: *allowRemoved,
-		SamplesDir: resolve(env, *samples), ReportPath: reportPath(env, out.json), Now: time.Now().UTC()})
+		SamplesDir: resolve(env, *samples), ReportPath: out.ReportPath(), Now: time.Now().UTC()})
 	if err != nil {
 		return gate.ExitUndecided, err
 	}
-	return out.emit(env, rep)
+	return emit(env, out, rep)
 }

@@ -22,11 +22,7 @@ func runNapkin(ctx context.Context, env *environment, args []string) (int, error
 	}
 	path := resolve(env, *floors)
 	if *floors == "" {
-		path = pipeline.FloorsFile(moduleOrWorkDir(env))
+		path = pipeline.FloorsFile(pipeline.ModuleOrDir(env.dir))
 	}
-	res := ""
-	if *results != "" {
-		res = resolve(env, *results)
-	}
-	return pipeline.Napkin(ctx, env.stdout, pipeline.NapkinPlan{Floors: path, Results: res, Remeasure: *again, Quick: *quick, Log: env.stderr})
+	return pipeline.Napkin(ctx, env.stdout, pipeline.NapkinPlan{Floors: path, Results: resolve(env, *results), Remeasure: *again, Quick: *quick, Log: env.stderr})
 }

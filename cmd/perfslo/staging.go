@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/perfslo/perfslo/budgets"
+	"github.com/perfslo/perfslo/internal/output"
 	"github.com/perfslo/perfslo/internal/pipeline"
 	"github.com/perfslo/perfslo/profiles/pyroscope"
 )
@@ -54,8 +55,11 @@ type stagingFlags struct {
 	selector string
 }
 
-func (f *stagingFlags) register(env *environment, fs *flag.FlagSet, selector bool) {
-	f.Getenv = env.getenv
+// newStagingFlagSet is the flag set of one staging command, with the
+// shared flags registered (--selector when the command takes one).
+func newStagingFlagSet(env *environment, name, synopsis string, selector bool) (*flag.FlagSet, *stagingFlags) {
+	fs := newFlagSet(name, synopsis, env.stderr)
+	f := &stagingFlags{Window: pyroscope.Window{Getenv: env.getenv}}
 	fs.StringVar(&f.Server, "server", "", "Pyroscope server `URL` (default $"+pyroscope.EnvServerAddress+")")
 	fs.StringVar(&f.Service, "service", "", "service `name` (the agent's application name, label service_name)")
 	fs.DurationVar(&f.Since, "since", time.Hour, "query window: the last `duration`")
@@ -63,15 +67,13 @@ func (f *stagingFlags) register(env *environment, fs *flag.FlagSet, selector boo
 	if selector {
 		fs.StringVar(&f.selector, "selector", "", "extra label `selector`, such as '{commit=\"3f2c1e0\"}'")
 	}
+	return fs, f
 }
 
 func runStagingCheck(ctx context.Context, env *environment, args []string) (int, error) {
-	fs := newFlagSet("staging check", "staging check --server URL --service NAME [--since 1h] [--selector '{commit=\"…\"}'] [--config F] [--json F] [--markdown F]", env.stderr)
-	var sf stagingFlags
-	sf.register(env, fs, true)
+	fs, sf := newStagingFlagSet(env, "staging check", "staging check --server URL --service NAME [--since 1h] [--selector '{commit=\"…\"}'] [--config F] [--json F] [--markdown F]", true)
 	config := fs.String("config", "perfslo.yaml", "budgets `file` with a staging: section")
-	var out reportOutputs
-	out.register(fs)
+	out := registerReportOutputs(env, fs)
 	if err := parseNone(fs, args); err != nil {
 		return gate.ExitUndecided, err
 	}
@@ -83,35 +85,24 @@ func runStagingCheck(ctx context.Context, env *environment, args []string) (int,
 	if err != nil {
 		return gate.ExitUndecided, err
 	}
-	return out.emit(env, r)
+	return emit(env, out, r)
 }
 
 func runStagingPGO(ctx context.Context, env *environment, args []string) (int, error) {
-	fs := newFlagSet("staging pgo", "staging pgo --server URL --service NAME [--since 1h] [--selector …] -o default.pgo", env.stderr)
-	var sf stagingFlags
-	sf.register(env, fs, true)
-	output := fs.String("o", "default.pgo", "write the profile to `file` (go build -pgo=auto reads default.pgo in the main package's directory)")
+	fs, sf := newStagingFlagSet(env, "staging pgo", "staging pgo --server URL --service NAME [--since 1h] [--selector …] -o default.pgo", true)
+	pgoFile := fs.String("o", "default.pgo", "write the profile to `file` (go build -pgo=auto reads default.pgo in the main package's directory)")
 	if err := parseNone(fs, args); err != nil {
 		return gate.ExitUndecided, err
 	}
-	p, err := sf.Fetch(ctx, pyroscope.ProfileCPU, sf.selector)
+	pgo, err := pyroscope.PGOWindow(ctx, sf.Window, sf.selector, resolve(env, *pgoFile))
 	if err != nil {
 		return gate.ExitUndecided, err
 	}
-	path := resolve(env, *output)
-	cpu, err := pyroscope.WritePGO(path, p)
-	if err != nil {
-		return gate.ExitUndecided, err
-	}
-	fmt.Fprintf(env.stdout, "wrote %s: %d stacks, %.1f s of CPU of %s over the last %v\nbuild with: go build -pgo=%s\n",
-		*output, len(p.Sample), cpu.Seconds(), sf.Service, pyroscope.ShortDuration(sf.Since), *output)
-	return gate.ExitPass, nil
+	return gate.ExitPass, pgo.WriteText(env.stdout, *pgoFile)
 }
 
 func runStagingCompare(ctx context.Context, env *environment, args []string) (int, error) {
-	fs := newFlagSet("staging compare", "staging compare --server URL --service NAME --base '{commit=\"A\"}' --head '{commit=\"B\"}' [--since 1h] [--top 15] [--json F]", env.stderr)
-	var sf stagingFlags
-	sf.register(env, fs, false)
+	fs, sf := newStagingFlagSet(env, "staging compare", "staging compare --server URL --service NAME --base '{commit=\"A\"}' --head '{commit=\"B\"}' [--since 1h] [--top 15] [--json F]", false)
 	base := fs.String("base", "", "label `selector` of the base side, such as '{commit=\"A\"}'")
 	head := fs.String("head", "", "label `selector` of the head side, such as '{commit=\"B\"}'")
 	top := fs.Int("top", 15, "list the `n` largest changes")
@@ -126,13 +117,11 @@ func runStagingCompare(ctx context.Context, env *environment, args []string) (in
 	if err != nil {
 		return gate.ExitUndecided, err
 	}
-	return textAndJSON(env, *jsonOut, func(w io.Writer) error { return cmp.WriteText(w, sf.Service+" "+*base, sf.Service+" "+*head) }, cmp)
+	return gate.ExitPass, output.TextAndJSON(env.stdout, env.dir, *jsonOut, func(w io.Writer) error { return cmp.WriteText(w, sf.Service+" "+*base, sf.Service+" "+*head) }, cmp)
 }
 
 func runStagingCoverage(ctx context.Context, env *environment, args []string) (int, error) {
-	fs := newFlagSet("staging coverage", "staging coverage --server URL --service NAME [--since 1h] [--selector …] [--packages ./...] [--bench-profiles a.pprof,…]", env.stderr)
-	var sf stagingFlags
-	sf.register(env, fs, true)
+	fs, sf := newStagingFlagSet(env, "staging coverage", "staging coverage --server URL --service NAME [--since 1h] [--selector …] [--packages ./...] [--bench-profiles a.pprof,…]", true)
 	packages := fs.String("packages", "./...", "benchmark `packages` (comma-separated patterns) of the module in the working directory")
 	bench := fs.String("bench", ".", "run benchmarks matching `regexp`")
 	benchtime := fs.String("benchtime", "200ms", "-test.benchtime for the profiling run")
@@ -143,14 +132,14 @@ func runStagingCoverage(ctx context.Context, env *environment, args []string) (i
 		return gate.ExitUndecided, err
 	}
 	var given []string
-	for _, p := range splitList(*profilesFlag) {
+	for _, p := range budgets.SplitList(*profilesFlag) {
 		given = append(given, resolve(env, p))
 	}
 	cov, n, err := pipeline.Coverage(ctx, sf.Window, sf.selector, pipeline.CoverageSource{
-		Profiles: given, Dir: env.dir, Packages: splitList(*packages), Bench: *bench, Benchtime: *benchtime, Log: env.stderr,
+		Profiles: given, Dir: env.dir, Packages: budgets.SplitList(*packages), Bench: *bench, Benchtime: *benchtime, Log: env.stderr,
 	})
 	if err != nil {
 		return gate.ExitUndecided, err
 	}
-	return textAndJSON(env, *jsonOut, func(w io.Writer) error { return cov.WriteText(w, *top, sf.Service, sf.Since, n) }, cov)
+	return gate.ExitPass, output.TextAndJSON(env.stdout, env.dir, *jsonOut, func(w io.Writer) error { return cov.WriteText(w, *top, sf.Service, sf.Since, n) }, cov)
 }

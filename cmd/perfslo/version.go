@@ -3,9 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/perfslo/perfslo/gate"
 	"runtime"
-	"runtime/debug"
+
+	"github.com/perfslo/perfslo/gate"
+	"github.com/perfslo/perfslo/internal/buildinfo"
 )
 
 func init() {
@@ -17,36 +18,6 @@ func runVersion(ctx context.Context, env *environment, args []string) (int, erro
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return gate.ExitUndecided, err
 	}
-	fmt.Fprintf(env.stdout, "perfslo %s (%s, %s/%s)\n", buildVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintf(env.stdout, "perfslo %s (%s, %s/%s)\n", buildinfo.Version(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	return gate.ExitPass, nil
-}
-
-// buildVersion is the module version, or the VCS revision for a dev build.
-func buildVersion() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown"
-	}
-	if v := info.Main.Version; v != "" && v != "(devel)" {
-		return v
-	}
-	rev, dirty := "", false
-	for _, s := range info.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			dirty = s.Value == "true"
-		}
-	}
-	if rev == "" {
-		return "devel"
-	}
-	if len(rev) > 12 {
-		rev = rev[:12]
-	}
-	if dirty {
-		rev += "+dirty"
-	}
-	return "devel " + rev
 }

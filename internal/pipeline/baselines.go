@@ -23,6 +23,33 @@ func OpenModuleStore(ctx context.Context, dir, spec string) (store.Store, error)
 	return OpenStore(ctx, spec, moduleDir)
 }
 
+// ListBaselines is `perfslo baseline list`: the store's baselines, one a
+// line on w.
+func ListBaselines(st store.Store, w io.Writer) error {
+	metas, err := st.List()
+	if err != nil {
+		return err
+	}
+	return WriteBaselineList(w, metas)
+}
+
+// ShowBaseline is `perfslo baseline show`: the stored baseline name
+// printed on w (see WriteBaseline).
+func ShowBaseline(st store.Store, name string, w io.Writer) error {
+	bl, err := st.Load(name)
+	if err != nil {
+		return err
+	}
+	return WriteBaseline(w, bl)
+}
+
+// WriteText says what SaveBaseline stored.
+func (s *SavedBaseline) WriteText(w io.Writer) error {
+	m := s.Meta
+	_, err := fmt.Fprintf(w, "saved baseline %q: %d samples of %d benchmarks at %s (%s)\n", m.Name, s.Samples, s.Benchmarks, ShortCommit(m.Commit), m.CPU)
+	return err
+}
+
 // WriteBaselineList prints stored baselines, one a line.
 func WriteBaselineList(w io.Writer, metas []store.Meta) error {
 	if len(metas) == 0 {

@@ -25,8 +25,9 @@ import (
 type CalibratePlan struct {
 	ModuleDir string
 	Config    *budgets.Config
-	// Rounds is the number of A/A rounds per benchtime, Power the
-	// probability of detection the MDE is quoted at.
+	// Rounds is the number of A/A rounds per benchtime (0: twice the
+	// count, at least 10), Power the probability of detection the MDE is
+	// quoted at.
 	Rounds int
 	Power  float64
 	// Options are the statistical settings (alpha, correction, clock).
@@ -45,7 +46,13 @@ func Calibrate(ctx context.Context, p CalibratePlan) (*gate.Calibration, []strin
 		log = io.Discard
 	}
 	cfg := p.Config
-	benchtimes := strings.FieldsFunc(cfg.Run.Benchtime, func(r rune) bool { return r == ',' || r == ' ' })
+	if p.Rounds == 0 {
+		p.Rounds = max(2*cfg.Run.Count, 10)
+	}
+	if p.Rounds < 3 {
+		return nil, nil, fmt.Errorf("--rounds %d: need at least 3 A/A rounds to estimate noise", p.Rounds)
+	}
+	benchtimes := budgets.SplitList(cfg.Run.Benchtime)
 	if len(benchtimes) == 0 {
 		benchtimes = []string{""}
 	}
@@ -93,17 +100,22 @@ func Calibrate(ctx context.Context, p CalibratePlan) (*gate.Calibration, []strin
 	return cal, warnings, nil
 }
 
-// SaveCalibration writes cal to path atomically, creating its directory.
-func SaveCalibration(path string, cal *gate.Calibration) error {
+// SaveCalibration writes cal to path ("" is CalibrationFile in moduleDir,
+// where the gate looks) atomically, creating its directory, and returns
+// the path it wrote.
+func SaveCalibration(moduleDir, path string, cal *gate.Calibration) (string, error) {
+	if path == "" {
+		path = filepath.Join(moduleDir, CalibrationFile)
+	}
 	data, err := json.MarshalIndent(cal, "", "  ")
 	if err != nil {
-		return err
+		return "", err
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
+		return "", err
 	}
 	if err := atomicfile.WriteBytes(path, append(data, '\n')); err != nil {
-		return fmt.Errorf("saving the calibration: %w", err)
+		return "", fmt.Errorf("saving the calibration: %w", err)
 	}
-	return nil
+	return path, nil
 }

@@ -288,6 +288,22 @@ func creepWhat(c budgets.Creep) string {
 
 func pctText(f float64) string { return strings.TrimSuffix(fmt.Sprintf("%.1f", 100*f), ".0") + "%" }
 
+// ReadHistory is what `perfslo history` and `perfslo report` show: the
+// history in the store spec names (see OpenHistory), judged by the budgets
+// file at configPath (see LoadConfig; "" is the one of the module around
+// dir) and narrowed to the benchmarks matching bench.
+func ReadHistory(ctx context.Context, dir, configPath, spec, bench string) (*HistoryView, error) {
+	cfg, err := LoadConfig(configPath, ModuleOrDir(dir))
+	if err != nil {
+		return nil, err
+	}
+	st, err := OpenHistory(ctx, dir, spec)
+	if err != nil {
+		return nil, err
+	}
+	return LoadHistory(st, cfg, bench, gate.Options{})
+}
+
 // OpenHistory opens the store `perfslo history` and `perfslo report` read:
 // spec as for OpenStore, "" meaning the git branch store, whose repository
 // is the one around dir (a go.mod is not needed to read a history).

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
 	"io"
 
 	"github.com/perfslo/perfslo/budgets"
@@ -28,4 +29,20 @@ func ListBenchmarks(ctx context.Context, dir string, cfg *budgets.Config, log io
 		return nil, err
 	}
 	return Benchmarks(SideOf(gate.Source{}, out.Head)), nil
+}
+
+// CheckPatterns is `perfslo check`'s second half: it lists the module's
+// benchmarks (see ListBenchmarks) and says which budget patterns match
+// none, each as a warning on log, then the counts on w.
+func CheckPatterns(ctx context.Context, dir string, cfg *budgets.Config, w, log io.Writer) error {
+	ids, err := ListBenchmarks(ctx, dir, cfg, log)
+	if err != nil {
+		return fmt.Errorf("listing benchmarks: %w", err)
+	}
+	unmatched := cfg.Unmatched(ids)
+	for _, e := range unmatched {
+		fmt.Fprintf(log, "warning: %v\n", e)
+	}
+	_, err = fmt.Fprintf(w, "\n%d benchmarks found; %d budget pattern(s) match none.\n", len(ids), len(unmatched))
+	return err
 }

@@ -11,7 +11,9 @@ import (
 
 	"github.com/perfslo/perfslo/gate"
 	"github.com/perfslo/perfslo/internal/affected"
+	"github.com/perfslo/perfslo/internal/buildinfo"
 	"github.com/perfslo/perfslo/internal/gitref"
+	"github.com/perfslo/perfslo/internal/output"
 	"github.com/perfslo/perfslo/internal/run"
 	"github.com/perfslo/perfslo/internal/shard"
 )
@@ -31,6 +33,35 @@ type Scale struct {
 	Cache *run.Cache
 	// Version is perfslo's version, which shards must share.
 	Version string
+}
+
+// ScaleRequest is Scale as the command line states it: the shard as "i/n"
+// ("" for none), a previous report whose durations balance the shards, and
+// the cache spec (see OpenCache).
+type ScaleRequest struct {
+	Affected, All           bool
+	Shard, Durations, Cache string
+}
+
+// Open parses and opens what r names, its paths relative to dir, and
+// stamps the Scale with this binary's version.
+func (r ScaleRequest) Open(dir string, getenv func(string) string) (Scale, error) {
+	s := Scale{Affected: r.Affected, All: r.All, Version: buildinfo.Version()}
+	var err error
+	if r.Shard != "" {
+		if s.Shard, err = shard.Parse(r.Shard); err != nil {
+			return s, err
+		}
+	}
+	if s.Durations, err = LoadDurations(output.Resolve(dir, r.Durations)); err != nil {
+		return s, err
+	}
+	spec := r.Cache
+	if spec != "off" {
+		spec = output.Resolve(dir, spec)
+	}
+	s.Cache, err = OpenCache(spec, getenv)
+	return s, err
 }
 
 // choice is which packages this run gates and what the report says of

@@ -206,3 +206,25 @@ func TestGateAffectedDeletedPackage(t *testing.T) {
 		t.Fatalf("exit %d (%s), failures %+v, selection %q: want the deleted leaf/l02 to fail the gate", code, why, rep.Failures, rep.Selection)
 	}
 }
+
+// TestScaleRequestOpen: the command line's spellings become a Scale, with
+// paths taken from the given directory.
+func TestScaleRequestOpen(t *testing.T) {
+	dir := t.TempDir()
+	s, err := ScaleRequest{Affected: true, Shard: "2/3", Cache: "bin"}.Open(dir, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Affected || s.Shard.Index != 2 || s.Shard.Count != 3 || s.Cache == nil || s.Cache.Dir != filepath.Join(dir, "bin") || s.Version == "" {
+		t.Errorf("Open = %+v", s)
+	}
+	if s, err := (ScaleRequest{Cache: "off"}).Open(dir, func(string) string { return "" }); err != nil || s.Cache != nil {
+		t.Errorf("--cache off: %+v, %v", s, err)
+	}
+	if _, err := (ScaleRequest{Durations: "missing.json", Cache: "off"}).Open(dir, nil); err == nil || !strings.Contains(err.Error(), "--durations") || !strings.Contains(err.Error(), filepath.Join(dir, "missing.json")) {
+		t.Errorf("missing --durations report: %v", err)
+	}
+	if _, err := (ScaleRequest{Shard: "4/3", Cache: "off"}).Open(dir, nil); err == nil {
+		t.Error("shard 4/3 accepted")
+	}
+}

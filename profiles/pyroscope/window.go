@@ -156,3 +156,35 @@ func CompareWindow(ctx context.Context, w Window, base, head string, top int) (*
 	}
 	return Compare(sides[0], sides[1], top)
 }
+
+// PGO says what PGOWindow wrote.
+type PGO struct {
+	// Stacks is the profile's sample count, CPU the time it holds.
+	Stacks int
+	CPU    time.Duration
+	// Service and Since are the window the profile covers.
+	Service string
+	Since   time.Duration
+}
+
+// PGOWindow writes the service's merged CPU profile over the window, for
+// the label selector, to path for go build -pgo (see WritePGO).
+func PGOWindow(ctx context.Context, w Window, selector, path string) (*PGO, error) {
+	p, err := w.Fetch(ctx, ProfileCPU, selector)
+	if err != nil {
+		return nil, err
+	}
+	cpu, err := WritePGO(path, p)
+	if err != nil {
+		return nil, err
+	}
+	return &PGO{Stacks: len(p.Sample), CPU: cpu, Service: w.Service, Since: w.Since}, nil
+}
+
+// WriteText says what was written to name (the path as the user gave it)
+// and how to build with it.
+func (g *PGO) WriteText(w io.Writer, name string) error {
+	_, err := fmt.Fprintf(w, "wrote %s: %d stacks, %.1f s of CPU of %s over the last %v\nbuild with: go build -pgo=%s\n",
+		name, g.Stacks, g.CPU.Seconds(), g.Service, ShortDuration(g.Since), name)
+	return err
+}
