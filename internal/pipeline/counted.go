@@ -2,7 +2,7 @@ package pipeline
 
 // The measure stage of the deterministic mode (run.measure: instructions or
 // auto): every selected benchmark counted under valgrind's callgrind on
-// base and head (internal/callgrind), one sample per (N, 2N) process pair,
+// base and head (internal/callgrind), one sample per (ShortN, N+ShortN) process pair,
 // in instructions/op and est-cycles/op; the gate judges those rows by
 // their spread (gate.CountedUnit). Under auto, a benchmark callgrind cannot
 // run is measured in wall time instead, and its rows say why.
@@ -27,7 +27,7 @@ import (
 	"golang.org/x/perf/benchfmt"
 )
 
-// CountPairs is how many (N, 2N) callgrind process pairs each side of a
+// CountPairs is how many (ShortN, N+ShortN) callgrind process pairs each side of a
 // benchmark gets in the first stage: two, so that determinism is measured,
 // not assumed (callgrind takes more when they disagree).
 const CountPairs = 2
@@ -63,7 +63,9 @@ type Counter struct {
 
 // options are the callgrind settings of this run.
 func (c *Counter) options(dir string) callgrind.Options {
-	return callgrind.Options{OutDir: dir, CacheSim: true, Timeout: c.p.Timeout, Pairs: CountPairs}
+	// More pairs only where the gate could not judge the counts as exact
+	// anyway: a spread under its bound is decided by the first pairs.
+	return callgrind.Options{OutDir: dir, CacheSim: true, Timeout: c.p.Timeout, Pairs: CountPairs, MaxSpread: gate.DefaultCountSpread}
 }
 
 // NewCounter checks that the deterministic mode can run and returns its
@@ -409,7 +411,7 @@ func (c *Counter) Settings(s *gate.Settings) {
 			timed++
 		}
 	}
-	s.Measure = fmt.Sprintf("instructions/op and est-cycles/op under valgrind's callgrind (%s), %d process pairs (N, 2N) per side, per op = (count(2N) − count(N))/N", c.version, CountPairs)
+	s.Measure = fmt.Sprintf("instructions/op and est-cycles/op under valgrind's callgrind (%s), %d process pairs (%d, N+%d) per side, per op = (count(N+%d) − count(%d))/N", c.version, CountPairs, callgrind.ShortN, callgrind.ShortN, callgrind.ShortN, callgrind.ShortN)
 	if c.p.Config.Run.Measure == budgets.MeasureAuto {
 		s.Measure = fmt.Sprintf("auto: %d benchmark(s) counted, %d timed (callgrind could not run them); ", len(c.targets)-timed, timed) + s.Measure
 	}
@@ -419,7 +421,7 @@ func (c *Counter) Settings(s *gate.Settings) {
 		"Counts are judged as exact while each side's runs agree within " + finePercent(gate.DefaultCountSpread) + ", or whenever the sides' ranges alone settle the tolerance (the change interval is then the ranges'); other counts are compared statistically, and the row says so.",
 		"est-cycles/op = Ir + 10·(Bim+Bcm) + 10·(I1mr+D1mr+D1mw) + 100·(ILmr+DLmr+DLmw): KCachegrind's Cycle Estimation (libcore/globalconfig.cpp), over callgrind's simulated caches (I1/D1 " + callgrind.CacheD1 + ", LL " + callgrind.CacheLL + ") and branch predictor.",
 		callgrind.CPUNote() + ".",
-		"Counted with GOMAXPROCS=1, GODEBUG=asyncpreemptoff=1 and, by default, GOGC=off (allocation is counted, collection is not); instruction deltas are smaller than time deltas for the same change.",
+		"Counted with GOMAXPROCS=1, GODEBUG=asyncpreemptoff=1 and, by default, GOGC=off (allocation is counted, collection is not), binaries built with a fixed heap base (GOEXPERIMENT=norandomizedheapbase64 where the toolchain has it); instruction deltas are smaller than time deltas for the same change.",
 	}
 	if c.dir != "" {
 		s.MeasureNotes = append(s.MeasureNotes, "callgrind output files (callgrind_annotate, KCachegrind): "+c.dir)
@@ -500,11 +502,11 @@ func attribution(p *callgrind.Pair, unit string, top int) *gate.Attribution {
 	return a
 }
 
-// lastFile is the 2N process's output of a side's first pair: the one to
+// lastFile is the long process's output of a side's first pair: the one to
 // open (with --separate-threads, its main thread's file).
 func lastFile(r *callgrind.Result) string {
 	for _, run := range r.Runs {
-		if run.Pair == 1 && run.N == 2*r.N {
+		if run.Pair == 1 && run.N == r.N+callgrind.ShortN {
 			for _, f := range run.Files {
 				if f != run.Excluded {
 					return f
@@ -514,6 +516,16 @@ func lastFile(r *callgrind.Result) string {
 		}
 	}
 	return ""
+}
+
+// countBuildEnv is the build environment's additions for a run that counts
+// under callgrind (instructions or auto; with a stored baseline nothing is
+// counted): callgrind.BuildEnv's fixed heap base, on both sides alike.
+func countBuildEnv(ctx context.Context, p Plan, dir string) []string {
+	if p.Config.Run.Measure == budgets.MeasureTime || p.Config.Run.Measure == "" || p.Baseline != "" {
+		return nil
+	}
+	return callgrind.BuildEnv(ctx, dir)
 }
 
 // callgrindDir is where a gate run keeps its callgrind output files.
