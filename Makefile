@@ -144,7 +144,7 @@ bench-callgrind:
 # The deterministic mode's evidence (issue 12): A/A, injected +1%/+3%, a
 # stride change and wall time, instructions vs time mode; REPS=N per cell.
 bench-counted:
-	REPS=$(or $(REPS),3) bash bench/counted/run.sh
+	REPS=$(or $(REPS),20) bash bench/counted/run.sh
 
 bench-agent:
 	PERFSLO_PYROSCOPE_BIN="$$(bash .ci/pyroscope-server.sh)" $(GO) run ./bench/agent -rounds 3 -requests 10000

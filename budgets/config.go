@@ -92,6 +92,41 @@ func CheckMeasure(m string) error {
 	return fmt.Errorf("measure %q: expected time, instructions (counted under valgrind's callgrind) or auto (instructions where valgrind runs the benchmark, else time)", m)
 }
 
+// MeasureFor is how a benchmark is measured: the Measure of the first
+// entry that matches it, if that entry sets one, else run.measure. why
+// says which ("perfslo.yaml:12: measure: time", or "run.measure: time").
+func (c *Config) MeasureFor(pkg, benchmark string) (measure, why string) {
+	if b := c.Match(pkg, benchmark); b != nil && b.Measure != "" {
+		return b.Measure, fmt.Sprintf("%s:%d: measure: %s", c.fileName(), b.MeasureLine, b.Measure)
+	}
+	m := c.Run.Measure
+	if m == "" {
+		m = MeasureTime
+	}
+	return m, "run.measure: " + m
+}
+
+// Counts reports whether any benchmark may be counted under callgrind:
+// run.measure is instructions or auto, or some entry's measure is.
+func (c *Config) Counts() bool {
+	if c.Run.Measure == MeasureInstructions || c.Run.Measure == MeasureAuto {
+		return true
+	}
+	for _, b := range c.Budgets {
+		if b.Measure == MeasureInstructions || b.Measure == MeasureAuto {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Config) fileName() string {
+	if c.File == "" {
+		return "perfslo.yaml"
+	}
+	return c.File
+}
+
 // Budget is one RAER entry: an operation on a dataset, the benchmark(s) that
 // measure it, and its limits.
 type Budget struct {
@@ -115,6 +150,12 @@ type Budget struct {
 	Tolerance map[string]float64
 	// Profile holds function budgets over this benchmark's profiles.
 	Profile *ProfileBudget
+	// Measure, when set, is how this entry's benchmarks are measured
+	// (MeasureTime, MeasureInstructions, MeasureAuto) whatever run.measure
+	// says: a few benchmarks counted under callgrind in a timed suite, or
+	// timed in a counted one. MeasureLine is its line in the file.
+	Measure     string
+	MeasureLine int
 
 	// Line and Column locate the entry in the config file.
 	Line, Column int

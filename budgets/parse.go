@@ -17,7 +17,7 @@ import (
 var (
 	topKeys     = []string{"version", "run", "tolerance", "budgets", "staging", "history", "creep", "burn"}
 	runKeys     = []string{"packages", "bench", "count", "benchtime", "cpu", "max-time", "measure"}
-	budgetKeys  = []string{"benchmark", "package", "operation", "dataset", "limits", "tolerance", "profile"}
+	budgetKeys  = []string{"benchmark", "package", "operation", "dataset", "limits", "tolerance", "profile", "measure"}
 	profileKeys = []string{"cpu-share", "allocs/op", "B/op"}
 	stagingKeys = []string{"service", "budgets"}
 	stageBudKey = []string{"function", "cpu-share", "allocs/s"}

@@ -50,18 +50,52 @@ func (r *reader) budget(n ast.Node) (Budget, bool) {
 	if f, ok := fs["profile"]; ok {
 		b.Profile = r.profile(f.value)
 	}
+	if f, ok := fs["measure"]; ok {
+		r.measure(f, &b)
+	}
 	if len(r.errs.errs) > nerr {
 		return b, false
 	}
 	switch {
-	case len(b.Limits) == 0 && len(b.Tolerance) == 0 && b.Profile == nil:
-		r.errorf(n, "budget for %s states nothing; give it limits, a tolerance or a profile budget", b.Benchmark)
+	case len(b.Limits) == 0 && len(b.Tolerance) == 0 && b.Profile == nil && b.Measure == "":
+		r.errorf(n, "budget for %s states nothing; give it limits, a tolerance, a profile budget or a measure", b.Benchmark)
 	case len(b.Limits) > 0 && (strings.TrimSpace(b.Operation) == "" || strings.TrimSpace(b.Dataset) == ""):
 		r.errorf(n, "budget for %s has limits but no %s: a RAER says what one op does and on which data, or its numbers mean nothing to the next reader",
 			b.Benchmark, missingWords(b))
 	}
 	r.checkStaticParams(b)
 	return b, true
+}
+
+// measure reads an entry's measure: one of run.measure's values, and
+// consistent with the units the entry limits: a counted entry
+// (instructions) has no time rows to limit, a timed one no counts.
+func (r *reader) measure(f field, b *Budget) {
+	s, ok := r.text(f.value, "measure")
+	if !ok {
+		return
+	}
+	s = strings.TrimSpace(s)
+	if err := CheckMeasure(s); err != nil {
+		r.errorf(f.value, "%v", err)
+		return
+	}
+	b.Measure = s
+	b.MeasureLine, _ = pos(r.resolve(f.value))
+	for _, set := range []struct {
+		what  string
+		units []string
+	}{{"limits", sortedUnits(b.Limits)}, {"tolerance", sortedUnits(b.Tolerance)}} {
+		for _, u := range set.units {
+			counted := u == UnitInstructions || u == UnitEstCycles
+			switch {
+			case s == MeasureInstructions && !counted:
+				r.errorf(f.value, "measure: instructions, but %s names %s: this entry's benchmarks are counted under callgrind, whose rows are %s and %s only", set.what, u, UnitInstructions, UnitEstCycles)
+			case s == MeasureTime && counted:
+				r.errorf(f.value, "measure: time, but %s names %s: this entry's benchmarks are timed, and only a counted run has %s rows", set.what, u, u)
+			}
+		}
+	}
 }
 
 func missingWords(b Budget) string {

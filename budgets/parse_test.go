@@ -107,6 +107,9 @@ var parseErrorCases = []parseErrorCase{
 	{"bad staging regexp", "version: 1\nstaging:\n  service: x\n  budgets:\n    - function: json.(\n      cpu-share: 5%\n", `5:17: staging: function pattern "json.(" is not a Go regexp`},
 
 	{"bad measure", "version: 1\nrun:\n  measure: cycles\n", `3:12: run.measure "cycles": expected time, instructions (counted under valgrind's callgrind) or auto`},
+	{"bad entry measure", entryHead + "    measure: cycles\n", `6:14: measure "cycles": expected time, instructions`},
+	{"counted entry with a time limit", entryHead + "    limits:\n      sec/op: 1ms\n    measure: instructions\n", `8:14: measure: instructions, but limits names sec/op`},
+	{"timed entry with a count tolerance", "version: 1\nbudgets:\n  - benchmark: BenchmarkX\n    tolerance:\n      instructions/op: 1%\n    measure: time\n", `6:14: measure: time, but tolerance names instructions/op`},
 
 	// Entries.
 	{"entry not a mapping", "version: 1\nbudgets:\n  - BenchmarkSum\n", `3:5: a budgets entry: expected a mapping (key: value), found "BenchmarkSum"`},
@@ -361,5 +364,38 @@ func TestMeasureAndCountUnits(t *testing.T) {
 	}
 	if l, ok := cfg.Budgets[0].Limits[UnitInstructions]; !ok || l.Unit != UnitInstructions {
 		t.Errorf("limits %+v: want an instructions/op limit", cfg.Budgets[0].Limits)
+	}
+}
+
+// TestBudgetMeasure reads an entry's measure with its line, and MeasureFor
+// gives the first matching entry's measure, else run.measure, saying which.
+func TestBudgetMeasure(t *testing.T) {
+	src := "version: 1\nrun:\n  measure: time\nbudgets:\n  - benchmark: BenchmarkHash*\n    measure: instructions\n    tolerance:\n      instructions/op: 1%\n  - benchmark: BenchmarkOther\n    tolerance:\n      sec/op: 10%\n"
+	cfg, err := Parse("perfslo.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := cfg.Budgets[0]; b.Measure != MeasureInstructions || b.MeasureLine != 6 {
+		t.Errorf("entry measure %q at line %d, want instructions at 6", b.Measure, b.MeasureLine)
+	}
+	if !cfg.Counts() {
+		t.Error("Counts() = false with a measure: instructions entry")
+	}
+	for _, c := range []struct{ name, measure, why string }{
+		{"BenchmarkHash/size=1", MeasureInstructions, "perfslo.yaml:6: measure: instructions"},
+		{"BenchmarkOther", MeasureTime, "run.measure: time"}, // matched, no measure of its own
+		{"BenchmarkNone", MeasureTime, "run.measure: time"},
+	} {
+		m, why := cfg.MeasureFor("example.com/m", c.name)
+		if m != c.measure || why != c.why {
+			t.Errorf("MeasureFor(%s) = %q, %q; want %q, %q", c.name, m, why, c.measure, c.why)
+		}
+	}
+	// A measure alone is something to state.
+	if _, err := Parse("perfslo.yaml", []byte("version: 1\nbudgets:\n  - benchmark: BenchmarkX\n    measure: auto\n")); err != nil {
+		t.Errorf("measure-only entry: %v", err)
+	}
+	if Default().Counts() {
+		t.Error("the default config counts")
 	}
 }

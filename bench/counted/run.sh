@@ -3,28 +3,31 @@
 #
 # Runs the real perfslo gate, in instructions mode and in wall-time mode, on
 #   - the examples module (A/A),
-#   - github.com/google/uuid@v1.6.0 from the module proxy (15 benchmarks),
-#     copied into a temp git repo: A/A, then +1% and +3% injected work on
-#     three benchmarks (a loop in a function of its own, perfsloWork, called
-#     at the top of UUIDs.Strings, UUID.UnmarshalText and UUID.MarshalText,
-#     each on the path of exactly one benchmark),
+#   - github.com/google/uuid@v1.6.0 from the module proxy (all 15
+#     benchmarks), copied into a temp git repo: A/A, then +1% and +3%
+#     injected work on three benchmarks (a loop in a function of its own,
+#     perfsloWork, called at the top of UUIDs.Strings, UUID.UnmarshalText
+#     and UUID.MarshalText, each on the path of exactly one benchmark),
 #   - internal/callgrind's benchmod with a stride change (same
 #     instructions, more cache misses),
 # with the other core kept busy by a bounded busy loop during every A/A and
 # injection run. Each run's JSON report and stderr go to $OUT; the summary
 # goes to bench/counted/results.md (written at the end, atomically).
 #
-# REPS (default 3) is the repetitions per A/A and injection cell; the
-# summary states the number actually run. STAGES (default all of
-# "stride uuid-inject3 uuid-inject1 uuid-aa examples-aa") picks the cells;
-# UUID_BENCH (default ".") narrows uuid's suite, on a machine too loaded to
-# count all 15 benchmarks in time (the summary names the selection).
-# SUMMARY_ONLY=1 runs no gate: it judges the kept samples again and
-# rewrites results.md from the raw directory.
+# Repetition-major: repetition r runs every instructions cell once (uuid
+# A/A, uuid +3%, uuid +1%, examples A/A), and the wall-time A/A cells for
+# the first TIME_REPS repetitions (default 1: one time-mode uuid A/A takes
+# 10+ minutes). REPS (default 20) bounds the repetitions; DEADLINE (epoch
+# seconds, default none) stops starting gate runs after it, so a session
+# gets as many whole cells as fit; the summary states how many ran.
+# STAGES (default "stride uuid examples") picks the cells. SUMMARY_ONLY=1
+# runs no gate and rewrites results.md from the raw directory.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
-REPS=${REPS:-3}
+REPS=${REPS:-20}
+TIME_REPS=${TIME_REPS:-1}
+DEADLINE=${DEADLINE:-0}
 OUT=${OUT:-$ROOT/bench/counted/raw}
 RESULTS=$ROOT/bench/counted/results.md
 mkdir -p "$OUT"
@@ -45,6 +48,10 @@ gitq() { git -c user.name=perfslo -c user.email=perfslo@example.com "$@"; }
 gate() {
   local name=$1 dir=$2; shift 2
   local t0 t1 code=0
+  if [ "$DEADLINE" -gt 0 ] && [ "$(date +%s)" -ge "$DEADLINE" ]; then
+    echo "bench-counted: past the deadline, $name not run" >&2
+    return 0
+  fi
   t0=$(date +%s.%N)
   (cd "$dir" && "$PERFSLO" gate --json "$OUT/$name.json" --no-profiles "$@" >"$OUT/$name.txt" 2>"$OUT/$name.err") || code=$?
   t1=$(date +%s.%N)
@@ -52,10 +59,9 @@ gate() {
   echo "bench-counted: $name exit $code ($(tail -n 1 "$OUT/runs.txt" | cut -d' ' -f3)s)" >&2
 }
 
-STAGES=${STAGES:-stride uuid-inject3 uuid-inject1 uuid-aa examples-aa}
-UUID_BENCH=${UUID_BENCH:-.}
+STAGES=${STAGES:-stride uuid examples}
 want() { case " $STAGES " in *" $1 "*) return 0;; esac; return 1; }
-[ "$UUID_BENCH" = . ] || echo "$UUID_BENCH" >"$OUT/uuid-bench.txt"
+past_deadline() { [ "$DEADLINE" -gt 0 ] && [ "$(date +%s)" -ge "$DEADLINE" ]; }
 touch "$OUT/runs.txt"
 
 # --- github.com/google/uuid, A/A and injections ---
@@ -82,22 +88,12 @@ func perfsloWork(k int) {
 }
 EOF
 (cd "$U" && gitq init -q -b main && gitq add -A && gitq commit -qm "uuid v1.6.0 + an idle injection hook")
-if want uuid-aa; then
-  for r in $(seq 1 "$REPS"); do
-    start_busy
-    gate "uuid-aa-instructions-$r" "$U" --measure instructions --base HEAD --bench "$UUID_BENCH"
-    gate "uuid-aa-time-$r" "$U" --measure time --base HEAD --bench "$UUID_BENCH"
-    stop_busy
-  done
-fi
-
-# Each target's instructions per op: k = fraction × instructions/op ÷ the
-# loop's cost per iteration. Measured with this harness on 2026-12-01
-# (UUIDs_Strings 1,592 instructions/op, counted under callgrind); the two
-# JSON benchmarks estimated from their native time at 10 instructions/ns
-# (584 and 222 ns/op); the summary reports the change each injection
-# actually measured.
-S=1592 UJ=5840 MJ=2220
+# Each target's instructions per op, counted by this harness's uuid A/A
+# on 2026-12-01 (perfslo gate --measure instructions, all 15 benchmarks):
+# UUIDs_Strings 1,592, UUID_UnmarshalJSON 7,471, UUID_MarshalJSON 2,925.
+# k = fraction × instructions/op ÷ the loop's cost per iteration; the
+# summary reports the change each injection actually measured.
+S=1592 UJ=7471 MJ=2925
 PER_ITER=9 # instructions per iteration of perfsloWork's loop (go tool objdump, Go 1.26 amd64)
 inject() { # inject PCT: a commit on top of base with k sized for PCT% of each target
   local pct=$1
@@ -119,16 +115,10 @@ print("k =", ks)
 EOF
     gitq commit -qam "inject +$pct% work into UUIDs.Strings, UUID.UnmarshalText, UUID.MarshalText")
 }
-for pct in 3 1; do
-  want "uuid-inject$pct" || continue
-  inject "$pct" >"$OUT/inject-$pct.k"
-  for r in $(seq 1 "$REPS"); do
-    start_busy
-    gate "uuid-inject$pct-instructions-$r" "$U" --measure instructions --base main --bench "$UUID_BENCH"
-    stop_busy
-  done
-done
-(cd "$U" && gitq checkout -q main)
+if want uuid; then
+  for pct in 3 1; do inject "$pct" >"$OUT/inject-$pct.k"; done
+  (cd "$U" && gitq checkout -q main)
+fi
 
 # --- a stride change: the same instructions, more cache misses ---
 B=$WORK/benchmod
@@ -137,39 +127,48 @@ cp internal/callgrind/testdata/benchmod/{go.mod,work.go,work_test.go} "$B/"
 printf 'package benchmod\n\nvar stride uint64 = 1\n\nfunc injected([]byte) uint64 { return 0 }\n' >"$B/variant.go"
 (cd "$B" && gitq init -q -b main && gitq add -A && gitq commit -qm base &&
   sed -i 's/stride uint64 = 1$/stride uint64 = 4099/' variant.go && gitq commit -qam "stride 4099")
-want stride && gate "benchmod-stride-instructions-1" "$B" --measure instructions --base HEAD~1 --bench '^BenchmarkWalk$'
+want stride && { start_busy; gate "benchmod-stride-instructions-1" "$B" --measure instructions --base HEAD~1 --bench '^BenchmarkWalk$'; stop_busy; }
 
 # --- the examples module, A/A ---
 EX=$WORK/examples
 cp -r examples "$EX"
 rm -rf "$EX/.perfslo"
 (cd "$EX" && gitq init -q -b main && gitq add -A && gitq commit -qm base)
-if want examples-aa; then
-  for r in $(seq 1 "$REPS"); do
+# --- the repetitions: every instructions cell once per repetition, the
+# wall-time A/A cells in the first TIME_REPS ---
+for r in $(seq 1 "$REPS"); do
+  past_deadline && break
+  if want uuid; then
+    start_busy
+    gate "uuid-aa-instructions-$r" "$U" --measure instructions --base HEAD
+    stop_busy
+    for pct in 3 1; do
+      (cd "$U" && gitq checkout -q "inject-$pct")
+      start_busy
+      gate "uuid-inject$pct-instructions-$r" "$U" --measure instructions --base main
+      stop_busy
+    done
+    (cd "$U" && gitq checkout -q main)
+  fi
+  if want examples; then
     start_busy
     gate "examples-aa-instructions-$r" "$EX" --measure instructions --base HEAD
-    gate "examples-aa-time-$r" "$EX" --measure time --base HEAD
     stop_busy
-  done
-fi
-
-# The same A/A without the busy loop, for the wall-time ratio on a machine
-# nobody else is using (run it when the host is idle).
-if want examples-idle; then
-  gate "examples-idle-instructions-1" "$EX" --measure instructions --base HEAD
-  gate "examples-idle-time-1" "$EX" --measure time --base HEAD
-fi
-
-# Judge every kept run's samples again with this perfslo (perfslo compare:
-# one stage, no confirmation look), so runs made by an earlier perfslo show
-# what the current judgement makes of the same counts.
-for d in "$OUT"/*.samples; do
-  [ -f "$d/base.txt" ] || continue
-  n=$(basename "$d" .samples)
-  code=0
-  "$PERFSLO" compare "$d/base.txt" "$d/head.txt" --json "$OUT/$n.rejudged.json" >"$OUT/$n.rejudged.txt" 2>&1 || code=$?
-  echo "$code" >"$OUT/$n.rejudged.exit"
+  fi
+  if [ "$r" -le "$TIME_REPS" ]; then
+    if want uuid; then
+      start_busy
+      gate "uuid-aa-time-$r" "$U" --measure time --base HEAD
+      stop_busy
+    fi
+    if want examples; then
+      start_busy
+      gate "examples-aa-time-$r" "$EX" --measure time --base HEAD
+      stop_busy
+    fi
+  fi
 done
+
 go run ./bench/counted "$OUT" >"$RESULTS.tmp"
 mv "$RESULTS.tmp" "$RESULTS"
 echo "bench-counted: wrote $RESULTS" >&2

@@ -141,3 +141,38 @@ func pathWithout(t *testing.T, tools ...string) string {
 	}
 	return bin
 }
+
+// TestGateMeasurePerEntry: a perfslo.yaml entry's measure: instructions
+// counts its benchmark under callgrind while run.measure (time) times the
+// rest, in one gate run; each row says how it was measured.
+func TestGateMeasurePerEntry(t *testing.T) {
+	if _, _, err := callgrind.Check(context.Background(), ""); errors.Is(err, callgrind.ErrNoValgrind) {
+		t.Skipf("skipping: valgrind is not installed (%v); CI installs it", err)
+	}
+	dir := benchmodRepo(t, benchmodBase)
+	writeFile(t, filepath.Join(dir, "perfslo.yaml"), "version: 1\nbudgets:\n  - benchmark: BenchmarkChecksum\n    measure: instructions\n")
+	git(t, dir, "add", "perfslo.yaml")
+	git(t, dir, "commit", "-q", "-m", "count BenchmarkChecksum")
+	report := filepath.Join(t.TempDir(), "r.json")
+	code, stdout, stderr := perfslo(t, dir, "gate", "--base", "HEAD", "--bench", "^Benchmark(Checksum|Build)$", "--count", "4", "--benchtime", "20ms", "--max-time", "20s", "--no-profiles", "--json", report)
+	if code != gate.ExitPass && code != gate.ExitUndecided {
+		t.Fatalf("A/A: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	units := map[string][]string{}
+	for _, r := range readReport(t, report).Results {
+		units[r.Benchmark] = append(units[r.Benchmark], r.Unit)
+		if r.Benchmark == "BenchmarkBuild" && r.Unit == "sec/op" && !strings.Contains(strings.Join(r.Reasons, " "), "timed, as asked: run.measure: time") {
+			t.Errorf("Build sec/op reasons %q: want it to say it was timed as run.measure asks", r.Reasons)
+		}
+		if r.Benchmark == "BenchmarkChecksum" && r.Unit == budgets.UnitInstructions && r.Verdict != gate.RowPass {
+			t.Errorf("Checksum instructions/op: %s, want pass (A/A, counted)", r.Verdict)
+		}
+	}
+	has := func(b, u string) bool { return strings.Contains(" "+strings.Join(units[b], " ")+" ", " "+u+" ") }
+	if !has("BenchmarkChecksum", budgets.UnitInstructions) || has("BenchmarkChecksum", "sec/op") {
+		t.Errorf("Checksum rows %v: want instructions/op, no sec/op", units["BenchmarkChecksum"])
+	}
+	if !has("BenchmarkBuild", "sec/op") || has("BenchmarkBuild", budgets.UnitInstructions) {
+		t.Errorf("Build rows %v: want sec/op, no instructions/op", units["BenchmarkBuild"])
+	}
+}

@@ -80,7 +80,7 @@ func buildVariant(t *testing.T, variant string) Target {
 	bin := filepath.Join(dir, "benchmod.test")
 	cmd := exec.Command("go", "test", "-c", "-o", bin, ".")
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=")
+	cmd.Env = append(append(os.Environ(), "GOWORK=off", "GOFLAGS="), BuildEnv(context.Background(), dir)...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go test -c: %v\n%s", err, out)
 	}
@@ -283,11 +283,11 @@ func TestNondeterministicCountsBecomeStatistical(t *testing.T) {
 	if len(r.Warnings) == 0 || !strings.Contains(r.Warnings[0], "statistically") {
 		t.Errorf("warnings %q do not say to compare statistically", r.Warnings)
 	}
-	// Three processes at each length: the value is the difference of the
-	// middle counts.
+	// Three processes at each length (ShortN and N+ShortN): the value is
+	// the difference of the middle counts.
 	var short, long []int64
 	for _, run := range r.Runs {
-		if run.N == r.N {
+		if run.N == ShortN {
 			short = append(short, run.Counts["Ir"])
 		} else {
 			long = append(long, run.Counts["Ir"])

@@ -4,19 +4,47 @@
 //
 // # What one measurement is
 //
-// The benchmark runs in a callgrind process at -test.benchtime Nx and in
-// another at 2Nx; per-op = (count(2N) − count(N)) / N, so everything done
-// once per process (start, setup, reporting, exit) cancels. N comes from a
-// 20 ms native run so that the 2N process's loop takes about
-// Options.Target (500 ms) under callgrind; callgrind runs 22–70× slower
-// than native here, 2.5× more with the cache simulation, plus ≈0.3 s per
-// process. Each process runs with GOMAXPROCS=1 (else counts vary by 70×,
-// notes/noise.md) and GODEBUG=asyncpreemptoff=1 (else callgrind crashes
-// on Go's preemption signals), and memprofilerate=0 (the heap profiler
-// samples at random intervals seeded per process; it made allocating
-// benchmarks' counts differ between identical runs).
+// The benchmark runs in a callgrind process at -test.benchtime 2x (ShortN)
+// and in another at (N+2)x; per-op = (count(N+2) − count(2)) / N, so
+// everything done once per process (start, setup, the testing package's
+// forced collections, reporting, exit) cancels. N comes from a 20 ms
+// native run and MinDiff: the N more ops count at least 40M instructions.
+// callgrind runs 22–70× slower than native here, 2.5× more with the cache
+// simulation, plus ≈0.3 s per process. Each process runs with
+// GOMAXPROCS=1 (else counts vary by 70×, notes/noise.md) and
+// GODEBUG=asyncpreemptoff=1 (else callgrind crashes on Go's preemption
+// signals), and memprofilerate=0 (the heap profiler samples at random
+// intervals seeded per process; it made allocating benchmarks' counts
+// differ between identical runs).
 //
-// Determinism is measured, not assumed: at least two (N, 2N) pairs run,
+// # Why identical processes count differently, and what is done about it
+//
+// Measured on google/uuid v1.6.0 (allocating benchmarks: String, New,
+// UUIDs_Strings, MarshalJSON), five identical pairs each, per function:
+//
+//   - Go 1.26 randomizes the heap's base address per process, to a random
+//     page of a random 4 MiB chunk: the page allocator's searches
+//     (runtime.(*pageAlloc).find: 0 to 85k instructions a process) and
+//     which spans need zeroing moved with it. BuildEnv builds the counted
+//     binaries with GOEXPERIMENT=norandomizedheapbase64: then find's
+//     count was equal in every process (New: spread 0.72% → 0.23%).
+//   - The testing package forces a collection before each b.N run; with
+//     GOGC=off those are the only ones, and how much marking they do
+//     varies (runtime.scanObjectsSmall alone by 0.35 instructions per op
+//     on New). MethodNoGC leaves out the collector's sources
+//     (collectorSource): collection is not counted, allocation is.
+//   - Threads: whether the scheduler starts another M (a syscall that
+//     sysmon finds long, under valgrind's slowdown) changes a process's
+//     count by ~10–15k instructions; a per-process cost, divided by N.
+//   - Hash seeds are random per process (AT_RANDOM), and some costs depend
+//     on them: encoding/json's encoder cache is a sync.Map, whose trie
+//     depth for a type follows its hash, so internal/sync.HashTrieMap.Load
+//     cost 51 or 75 instructions per op (MarshalJSON). No setting fixes
+//     the seed; such a benchmark is not deterministic, and its rows are
+//     compared statistically (the ShortN pair at least counts that cost
+//     once, not as 2·c(2N) − c(N)).
+//
+// Determinism is measured, not assumed: at least two pairs run,
 // and when their per-op instruction counts differ by more than
 // Options.MaxSpread (0.1%) the result takes more pairs and says it is
 // Statistical: its samples are to be compared with statistics, not as

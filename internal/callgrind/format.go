@@ -43,6 +43,9 @@ type Function struct {
 	Name string
 	// Object is the ELF object holding its code.
 	Object string
+	// Source is the source file its code is in (the "fl=" in effect at
+	// its "fn=" line), "" when callgrind had no debug information.
+	Source string
 	// Self is the cost of the function's own instructions, per event.
 	Self []int64
 	// Callees is the inclusive cost callgrind attributed to calls from this
@@ -174,6 +177,7 @@ type parser struct {
 	names map[string]map[int]string
 
 	object      string
+	source      string // the last fl=, fi= or fe=
 	fn          *Function
 	callee      string
 	pendingCall bool // the next cost line is a call's inclusive cost
@@ -326,6 +330,10 @@ func (p *parser) spec(key, val string) error {
 	switch key {
 	case "ob":
 		p.object = name
+	case "fl", "fi", "fe":
+		// Callgrind writes a file only when it changes (fi=/fe= for
+		// inlined code), so the current one is the last of any of them.
+		p.source = name
 	case "fn":
 		p.fn = p.function(name)
 	case "cfn":
@@ -385,7 +393,7 @@ func (p *parser) function(name string) *Function {
 	fn := p.file.Functions[name]
 	if fn == nil {
 		n := len(p.file.Events)
-		fn = &Function{Name: name, Object: p.object, Self: make([]int64, n), Callees: make([]int64, n), Calls: map[string]int64{}}
+		fn = &Function{Name: name, Object: p.object, Source: p.source, Self: make([]int64, n), Callees: make([]int64, n), Calls: map[string]int64{}}
 		p.file.Functions[name] = fn
 	}
 	return fn
@@ -491,7 +499,7 @@ func mergeFiles(files []*File) (*File, error) {
 		for name, fn := range f.Functions {
 			g := out.Functions[name]
 			if g == nil {
-				g = &Function{Name: name, Object: fn.Object, Self: make([]int64, n), Callees: make([]int64, n), Calls: map[string]int64{}}
+				g = &Function{Name: name, Object: fn.Object, Source: fn.Source, Self: make([]int64, n), Callees: make([]int64, n), Calls: map[string]int64{}}
 				out.Functions[name] = g
 			}
 			for i := range n {

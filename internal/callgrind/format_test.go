@@ -282,3 +282,33 @@ func TestLeafFromProfile(t *testing.T) {
 		t.Errorf("ambiguous: err = %v", err)
 	}
 }
+
+// A function's source is the file in effect at its fn= line: callgrind
+// writes fl= (and fi=/fe= for inlined code) only when the file changes.
+func TestParseFunctionSource(t *testing.T) {
+	const in = `events: Ir
+fl=(1) /go/src/runtime/mgcmark.go
+fn=(1) runtime.scanobject
+1 10
+fi=(2) /go/src/runtime/mbitmap.go
+2 5
+fn=(2) runtime.findObject
+3 7
+fl=(3) /go/src/runtime/malloc.go
+fn=(3) runtime.mallocgc
+4 1
+`
+	f, err := Parse(strings.NewReader(in), "src")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{
+		"runtime.scanobject": "/go/src/runtime/mgcmark.go",
+		"runtime.findObject": "/go/src/runtime/mbitmap.go",
+		"runtime.mallocgc":   "/go/src/runtime/malloc.go",
+	} {
+		if got := f.Functions[name].Source; got != want {
+			t.Errorf("%s: Source %q, want %q", name, got, want)
+		}
+	}
+}

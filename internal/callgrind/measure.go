@@ -83,15 +83,16 @@ type Options struct {
 	// CacheSim turns on callgrind's cache and branch simulation, which
 	// est-cycles/op needs; it makes every process about 2.5× slower.
 	CacheSim bool
-	// N is the -test.benchtime iteration count of the shorter run (the
-	// other runs 2N). 0 chooses it from a short native run so that the
-	// 2N process's benchmark part takes about Target under callgrind.
+	// N is how many more iterations the long process of a pair runs than
+	// the short one (which runs ShortN). 0 chooses it from a short native
+	// run so that the long process's benchmark part takes about Target
+	// under callgrind, and at least MinDiff instructions.
 	N int
-	// Target is the intended benchmark time of the 2N process under
+	// Target is the intended benchmark time of the long process under
 	// callgrind; default 500ms. Deterministic counts need no long runs:
 	// the per-process start (≈0.3 s) dominates anyway.
 	Target time.Duration
-	// MinDiff is the fewest instructions the N more ops of the 2N process
+	// MinDiff is the fewest instructions the N more ops of the long process
 	// should execute: each process's count varies by tens of thousands of
 	// instructions whatever N is (the runtime's own bookkeeping; see
 	// bookkeepingFunctions), so per-op noise is that over N·instructions/op.
@@ -107,7 +108,7 @@ type Options struct {
 	// instruction counts between pairs for a method to count as
 	// deterministic; default 0.001 (0.1%).
 	MaxSpread float64
-	// Pairs is the number of (N, 2N) process pairs per method; at least 2
+	// Pairs is the number of (ShortN, N+ShortN) process pairs per method; at least 2
 	// (the default), so that determinism is measured, not assumed.
 	Pairs int
 	// MaxPairs is how many pairs are taken in all when the counts are not
@@ -179,23 +180,38 @@ const (
 // Metric is one per-op measurement.
 type Metric struct {
 	Unit string // UnitInstructions or UnitEstCycles
-	// Value is (median count at 2N − median count at N) / N: with two
-	// pairs the mean of Samples, with more robust to a disturbed process.
+	// Value is (median count at N+ShortN − median count at ShortN) / N:
+	// with two pairs the mean of Samples, with more robust to a disturbed
+	// process.
 	Value float64
-	// Samples holds one per-op value per (N, 2N) pair:
-	// (count(2N) − count(N)) / N.
+	// Samples holds one per-op value per (ShortN, N+ShortN) pair:
+	// (count(N+ShortN) − count(ShortN)) / N.
 	Samples []float64
 	// Spread is (max−min)/|Value| of Samples: 0 when they are equal.
 	Spread float64
 }
 
-// DefaultMinDiff is Options.MinDiff's default: 20M instructions. Whole-
-// program counts of identical processes differ by ~30–50k instructions
-// (measured on the examples, after bookkeepingFunctions), which on 20M is
-// 0.15–0.25% at worst (arithmetic, not a measurement): about the gate's
-// 0.25% bound for exact counts. 40M halved that but took 80 s per
-// benchmark on this 2-vCPU VM at load 23.
-const DefaultMinDiff = 20_000_000
+// ShortN is the iteration count of a pair's short process. Per op is
+// (count(N+ShortN) − count(ShortN)) / N: the short process carries the
+// same start, setup, forced collections and exit as the long one, so they
+// cancel, and it costs little more than the start. It replaced an
+// (N, 2N) pair: for the same N the long process is half as long, the
+// per-process noise is divided by the same N, and a per-process cost that
+// varies with the seed of a hash (encoding/json's sync.Map of encoders:
+// 51 or 75 instructions per Load on google/uuid's BenchmarkUUID_MarshalJSON)
+// enters once, not as 2·c(2N) − c(N). Not 1: at 1x the testing package
+// runs b.N once, at any other count twice (1, then N), so a 1x process
+// would lack one b.N run's fixed work.
+const ShortN = 2
+
+// DefaultMinDiff is Options.MinDiff's default: 40M instructions. Whole-
+// program counts of identical processes differ by ~20–50k instructions
+// (measured on google/uuid and the examples, after bookkeepingFunctions,
+// the collector's sources and with BuildEnv's fixed heap base), which on
+// 40M is 0.05–0.12%: well within the gate's 0.25% bound for exact counts.
+// With the ShortN pair the long process counts 40M plus the start, less
+// than the 20M + 40M of an (N, 2N) pair at the former 20M.
+const DefaultMinDiff = 40_000_000
 
 // nativeInstrPerNs converts a native time per op into a first guess of
 // instructions per op: 10–16 per ns measured here on the examples (53 on a
@@ -396,7 +412,8 @@ func MeasurePair(ctx context.Context, base, head Target, o Options) (*Pair, erro
 	return &Pair{Base: b, Head: h}, nil
 }
 
-// chooseN picks N so that 2N ops take about target under callgrind.
+// chooseN picks N so that 2N ops take about target under callgrind (the
+// long process runs N+ShortN: the target leaves room for MinDiff).
 func chooseN(nsPerOp float64, target time.Duration, slowdown float64) int {
 	if nsPerOp <= 0 {
 		return 1000
@@ -485,7 +502,7 @@ func (m *measurer) symbol(ctx context.Context, res *Result) (string, error) {
 	return sym, nil
 }
 
-// pairs runs count (N, 2N) pairs with one method. After the first pair, an
+// pairs runs count (ShortN, N+ShortN) pairs with one method. After the first pair, an
 // N that makes processes far longer than Target (the slowdown guess was
 // wrong) is lowered once, and the pair run again.
 func (m *measurer) pairs(ctx context.Context, meth Method, n *int, count int, res *Result) ([]Run, error) {
@@ -516,7 +533,7 @@ func (m *measurer) pairs(ctx context.Context, meth Method, n *int, count int, re
 func (m *measurer) runPairs(ctx context.Context, meth Method, n, from, to int, res *Result) ([]Run, error) {
 	var specs []procSpec
 	for p := from; p <= to; p++ {
-		for _, k := range []int{n, 2 * n} {
+		for _, k := range []int{ShortN, n + ShortN} {
 			specs = append(specs, procSpec{method: meth, n: k, pair: p, file: m.fileName(string(meth), k, p)})
 		}
 	}
@@ -632,7 +649,7 @@ func (m *measurer) process(ctx context.Context, s procSpec) (Run, error) {
 	}
 	if s.method == MethodNoGC || s.method == MethodWholeProgram {
 		for name, fn := range f.Functions {
-			if schedulerFunctions[name] || bookkeepingFunctions[name] {
+			if schedulerFunctions[name] || bookkeepingFunctions[name] || s.method == MethodNoGC && collectorSource(fn.Source) {
 				for i, e := range f.Events {
 					counts[e] -= fn.Self[i]
 				}
@@ -777,6 +794,30 @@ var bookkeepingFunctions = map[string]bool{
 	"runtime.(*moduledata).textAddr":            true,
 }
 
+// collectorSource reports whether a runtime source file holds the
+// collector's own work (marking, sweeping, the scavenger, write barrier
+// buffers), which MethodNoGC leaves out. With GOGC=off the collector runs
+// only when the testing package forces a cycle (runtime.GC before every
+// b.N run), so none of it is the benchmark's; and how much marking that
+// cycle does varies between identical processes (the mark workers'
+// batching, Go 1.26's span scanning): measured on google/uuid's
+// BenchmarkUUID_New, 5 pairs, scanObjectsSmall alone varied by 0.35
+// instructions per op. The pacer (mgcpacer.go) stays counted: the
+// allocation path calls it on every span refill.
+func collectorSource(path string) bool {
+	dir, file := filepath.Split(filepath.ToSlash(path))
+	if !strings.HasSuffix(dir, "/runtime/") {
+		return false
+	}
+	switch {
+	case file == "mgcpacer.go":
+		return false
+	case strings.HasPrefix(file, "mgc") && strings.HasSuffix(file, ".go"), file == "mwbbuf.go":
+		return true
+	}
+	return false
+}
+
 // godebug returns GODEBUG for callgrind processes: the caller's settings,
 // then asyncpreemptoff=1 (callgrind crashes on the signals Go's
 // asynchronous preemption sends) and memprofilerate=0 (the heap profiler
@@ -854,7 +895,7 @@ func perOp(runs []Run, n int, event string) []float64 {
 		if _, seen := byPair[r.Pair]; !seen {
 			pairs = append(pairs, r.Pair)
 		}
-		if r.N == n {
+		if r.N == ShortN {
 			v[0] = r.Counts[event]
 		} else {
 			v[1] = r.Counts[event]
@@ -870,7 +911,7 @@ func perOp(runs []Run, n int, event string) []float64 {
 	return out
 }
 
-// medianPerOp is (median count at 2N − median count at N) / N. Disturbed
+// medianPerOp is (median long count − median short count) / N. Disturbed
 // processes are outliers of their own (a reused span that needed zeroing:
 // 32k instructions more in one of three JSON-encoding runs; a burst of
 // runtime work), so the medians of the counts drop them, where the median
@@ -878,7 +919,7 @@ func perOp(runs []Run, n int, event string) []float64 {
 func medianPerOp(runs []Run, n int, event string) float64 {
 	var short, long []float64
 	for _, r := range runs {
-		if r.N == n {
+		if r.N == ShortN {
 			short = append(short, float64(r.Counts[event]))
 		} else {
 			long = append(long, float64(r.Counts[event]))

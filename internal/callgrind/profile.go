@@ -6,7 +6,7 @@ import (
 )
 
 // Profile is a benchmark's cost per op by function: for every function,
-// (self cost at 2N − self cost at N) / N, averaged over the pairs. Self
+// (self cost at N+ShortN − self cost at ShortN) / N, averaged over the pairs. Self
 // costs are exact whatever callgrind made of Go's stack switches.
 type Profile struct {
 	Events []string
@@ -32,7 +32,7 @@ func profileOf(runs []Run, n int, files map[string]*File) *Profile {
 	byPair := map[int][2]*File{}
 	for _, r := range runs {
 		v := byPair[r.Pair]
-		if r.N == n {
+		if r.N == ShortN {
 			v[0] = files[r.File]
 		} else {
 			v[1] = files[r.File]

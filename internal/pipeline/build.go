@@ -45,7 +45,7 @@ func (b *Built) Close() {
 func Build(ctx context.Context, p Plan, work string) (*Built, error) {
 	cfg := p.Config
 	fmt.Fprintf(p.log(), "perfslo: building head (%s) in %s\n", strings.Join(cfg.Run.Packages, " "), p.ModuleDir)
-	o := run.BuildOptions{Dir: p.ModuleDir, Patterns: cfg.Run.Packages, OutDir: filepath.Join(work, "head")}
+	o := run.BuildOptions{Dir: p.ModuleDir, Patterns: cfg.Run.Packages, OutDir: filepath.Join(work, "head"), Env: countBuildEnv(ctx, p, p.ModuleDir)}
 	if p.chosen != nil {
 		o.Keep = p.chosen.keepHead
 	}
@@ -187,12 +187,13 @@ func defaultBaseRef(ctx context.Context, dir string) (string, error) {
 // is what a cache key can name), and says how long it took.
 func buildBaseBinaries(ctx context.Context, p Plan, dir, commit, binDir string) ([]run.Package, error) {
 	start := time.Now()
-	o := run.BuildOptions{Dir: dir, Patterns: p.Config.Run.Packages, OutDir: binDir}
+	o := run.BuildOptions{Dir: dir, Patterns: p.Config.Run.Packages, OutDir: binDir, Env: countBuildEnv(ctx, p, dir)}
 	if p.chosen != nil {
 		o.Keep = p.chosen.keepBase
 	}
 	if c := p.Scale.Cache; c != nil {
-		key, err := run.CacheKey(ctx, dir, commit, nil)
+		// The build environment's additions are part of the key.
+		key, err := run.CacheKey(ctx, dir, commit, o.Env)
 		if err != nil {
 			fmt.Fprintf(p.log(), "perfslo: base binaries not cached: %v\n", err)
 		} else {

@@ -2,7 +2,7 @@ package pipeline
 
 // The measure stage of the deterministic mode (run.measure: instructions or
 // auto): every selected benchmark counted under valgrind's callgrind on
-// base and head (internal/callgrind), one sample per (N, 2N) process pair,
+// base and head (internal/callgrind), one sample per (ShortN, N+ShortN) process pair,
 // in instructions/op and est-cycles/op; the gate judges those rows by
 // their spread (gate.CountedUnit). Under auto, a benchmark callgrind cannot
 // run is measured in wall time instead, and its rows say why.
@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -27,7 +28,7 @@ import (
 	"golang.org/x/perf/benchfmt"
 )
 
-// CountPairs is how many (N, 2N) callgrind process pairs each side of a
+// CountPairs is how many (ShortN, N+ShortN) callgrind process pairs each side of a
 // benchmark gets in the first stage: two, so that determinism is measured,
 // not assumed (callgrind takes more when they disagree).
 const CountPairs = 2
@@ -39,9 +40,14 @@ type countTarget struct {
 	n          int
 	method     callgrind.Method
 	first      *callgrind.Pair // the first stage's counts, for the function diff
-	// timeWhy is set when the benchmark is measured in wall time (auto):
-	// why callgrind was not used.
+	// measure is how perfslo.yaml asks for it to be measured (run.measure
+	// or its entry's measure:).
+	measure string
+	// timeWhy is set when the benchmark is measured in wall time: why
+	// callgrind was not used (asked is true when perfslo.yaml asked for
+	// time; else auto fell back).
 	timeWhy string
+	asked   bool
 }
 
 // Counter measures benchmarks under callgrind for one gate run: the first
@@ -63,7 +69,9 @@ type Counter struct {
 
 // options are the callgrind settings of this run.
 func (c *Counter) options(dir string) callgrind.Options {
-	return callgrind.Options{OutDir: dir, CacheSim: true, Timeout: c.p.Timeout, Pairs: CountPairs}
+	// More pairs only where the gate could not judge the counts as exact
+	// anyway: a spread under its bound is decided by the first pairs.
+	return callgrind.Options{OutDir: dir, CacheSim: true, Timeout: c.p.Timeout, Pairs: CountPairs, MaxSpread: gate.DefaultCountSpread}
 }
 
 // NewCounter checks that the deterministic mode can run and returns its
@@ -73,11 +81,13 @@ func (c *Counter) options(dir string) callgrind.Options {
 // install command).
 func NewCounter(ctx context.Context, p Plan, b *Built, dir string) (*Counter, error) {
 	c := &Counter{p: p, b: b, dir: dir, byID: map[budgets.BenchmarkID]*countTarget{}}
-	auto := p.Config.Run.Measure == budgets.MeasureAuto
+	// Only auto may fall back to time as a whole; instructions, in
+	// run.measure or in an entry, must be counted.
+	auto := !demandsCounts(p.Config)
 	if b.Base == nil {
 		why := "a stored baseline holds timings, and instruction counts compare only with a base counted the same way (use --base REF)"
 		if !auto {
-			return nil, errors.New("--measure instructions: " + why)
+			return nil, errors.New("measure instructions: " + why)
 		}
 		c.Why = why
 		return c, nil
@@ -132,6 +142,12 @@ func (c *Counter) addTargets(results []*benchfmt.Result, pkgs []run.Package, hea
 		t := c.byID[id]
 		if t == nil {
 			t = &countTarget{id: id}
+			t.measure, t.timeWhy = c.p.Config.MeasureFor(id.Package, id.Name)
+			if t.measure == budgets.MeasureTime {
+				t.asked = true
+			} else {
+				t.timeWhy = ""
+			}
 			c.byID[id] = t
 			c.targets = append(c.targets, t)
 		}
@@ -213,7 +229,7 @@ func (c *Counter) countTarget(ctx context.Context, t *countTarget, pairs int, di
 		if ctx.Err() != nil {
 			return nil, nil
 		}
-		if c.p.Config.Run.Measure == budgets.MeasureAuto && t.first == nil {
+		if t.measure == budgets.MeasureAuto && t.first == nil {
 			t.timeWhy = fmt.Sprintf("callgrind could not run it (%s), so it was timed: %s", side, firstLine(err.Error()))
 			c.logf("perfslo: %s: %s\n", t.id.Name, t.timeWhy)
 			return nil, nil
@@ -403,23 +419,33 @@ func (c *Counter) Settings(s *gate.Settings) {
 		s.Measure = "auto: wall time for every benchmark, because " + c.Why
 		return
 	}
-	var timed int
+	var timed, asked int
 	for _, t := range c.targets {
 		if t.timeWhy != "" {
 			timed++
 		}
+		if t.asked {
+			asked++
+		}
 	}
-	s.Measure = fmt.Sprintf("instructions/op and est-cycles/op under valgrind's callgrind (%s), %d process pairs (N, 2N) per side, per op = (count(2N) − count(N))/N", c.version, CountPairs)
-	if c.p.Config.Run.Measure == budgets.MeasureAuto {
+	s.Measure = fmt.Sprintf("instructions/op and est-cycles/op under valgrind's callgrind (%s), %d process pairs (%d, N+%d) per side, per op = (count(N+%d) − count(%d))/N", c.version, CountPairs, callgrind.ShortN, callgrind.ShortN, callgrind.ShortN, callgrind.ShortN)
+	switch {
+	case asked > 0:
+		s.Measure = fmt.Sprintf("%d benchmark(s) counted, %d timed (%d as perfslo.yaml asks, %d that callgrind could not run); ", len(c.targets)-timed, timed, asked, timed-asked) + s.Measure
+	case c.p.Config.Run.Measure == budgets.MeasureAuto:
 		s.Measure = fmt.Sprintf("auto: %d benchmark(s) counted, %d timed (callgrind could not run them); ", len(c.targets)-timed, timed) + s.Measure
 	}
-	s.Count, s.Benchtime = CountPairs, "N per benchmark, from a 20ms native run"
-	s.Interleaved = false
+	if timed == 0 {
+		// Otherwise the timed rows' settings stay, and Measure says which
+		// rows were counted.
+		s.Count, s.Benchtime = CountPairs, "N per benchmark, from a 20ms native run"
+		s.Interleaved = false
+	}
 	s.MeasureNotes = []string{
 		"Counts are judged as exact while each side's runs agree within " + finePercent(gate.DefaultCountSpread) + ", or whenever the sides' ranges alone settle the tolerance (the change interval is then the ranges'); other counts are compared statistically, and the row says so.",
 		"est-cycles/op = Ir + 10·(Bim+Bcm) + 10·(I1mr+D1mr+D1mw) + 100·(ILmr+DLmr+DLmw): KCachegrind's Cycle Estimation (libcore/globalconfig.cpp), over callgrind's simulated caches (I1/D1 " + callgrind.CacheD1 + ", LL " + callgrind.CacheLL + ") and branch predictor.",
 		callgrind.CPUNote() + ".",
-		"Counted with GOMAXPROCS=1, GODEBUG=asyncpreemptoff=1 and, by default, GOGC=off (allocation is counted, collection is not); instruction deltas are smaller than time deltas for the same change.",
+		"Counted with GOMAXPROCS=1, GODEBUG=asyncpreemptoff=1 and, by default, GOGC=off (allocation is counted, collection is not), binaries built with a fixed heap base (GOEXPERIMENT=norandomizedheapbase64 where the toolchain has it); instruction deltas are smaller than time deltas for the same change.",
 	}
 	if c.dir != "" {
 		s.MeasureNotes = append(s.MeasureNotes, "callgrind output files (callgrind_annotate, KCachegrind): "+c.dir)
@@ -443,7 +469,11 @@ func (c *Counter) Annotate(rep *gate.Report, top int) {
 		if t == nil {
 			continue
 		}
-		if t.timeWhy != "" {
+		switch {
+		case t.asked:
+			r.Reasons = append(r.Reasons, "timed, as asked: "+t.timeWhy)
+			continue
+		case t.timeWhy != "":
 			r.Warnings = append(r.Warnings, "wall time, not instructions: "+t.timeWhy)
 			continue
 		}
@@ -456,8 +486,14 @@ func (c *Counter) Annotate(rep *gate.Report, top int) {
 		}
 		r.Reasons = append(r.Reasons, fmt.Sprintf("counted under callgrind (%s, N=%d)", ref.Method, ref.N))
 		for _, side := range []*callgrind.Result{t.first.Base, t.first.Head} {
-			if side != nil {
-				r.Warnings = append(r.Warnings, side.Warnings...)
+			if side == nil {
+				continue
+			}
+			for _, w := range side.Warnings {
+				// MeasurePair gives both sides the same note.
+				if !slices.Contains(r.Warnings, w) {
+					r.Warnings = append(r.Warnings, w)
+				}
 			}
 		}
 		if (r.Verdict == gate.Regression || r.Verdict == gate.Violation) && t.first.Base != nil && t.first.Head != nil {
@@ -500,11 +536,11 @@ func attribution(p *callgrind.Pair, unit string, top int) *gate.Attribution {
 	return a
 }
 
-// lastFile is the 2N process's output of a side's first pair: the one to
+// lastFile is the long process's output of a side's first pair: the one to
 // open (with --separate-threads, its main thread's file).
 func lastFile(r *callgrind.Result) string {
 	for _, run := range r.Runs {
-		if run.Pair == 1 && run.N == 2*r.N {
+		if run.Pair == 1 && run.N == r.N+callgrind.ShortN {
 			for _, f := range run.Files {
 				if f != run.Excluded {
 					return f
@@ -514,6 +550,31 @@ func lastFile(r *callgrind.Result) string {
 		}
 	}
 	return ""
+}
+
+// demandsCounts reports whether perfslo.yaml asks for instructions (in
+// run.measure or an entry), not only auto: then a missing valgrind is an
+// error, not a reason to time everything.
+func demandsCounts(cfg *budgets.Config) bool {
+	if cfg.Run.Measure == budgets.MeasureInstructions {
+		return true
+	}
+	for _, b := range cfg.Budgets {
+		if b.Measure == budgets.MeasureInstructions {
+			return true
+		}
+	}
+	return false
+}
+
+// countBuildEnv is the build environment's additions for a run that counts
+// under callgrind (instructions or auto; with a stored baseline nothing is
+// counted): callgrind.BuildEnv's fixed heap base, on both sides alike.
+func countBuildEnv(ctx context.Context, p Plan, dir string) []string {
+	if !p.Config.Counts() || p.Baseline != "" {
+		return nil
+	}
+	return callgrind.BuildEnv(ctx, dir)
 }
 
 // callgrindDir is where a gate run keeps its callgrind output files.

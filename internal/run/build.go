@@ -92,6 +92,12 @@ func BuildSelected(ctx context.Context, o BuildOptions) ([]Package, int, error) 
 		}
 		env = append(os.Environ(), "GOTMPDIR="+gotmp)
 	}
+	if len(o.Env) > 0 {
+		if env == nil {
+			env = os.Environ()
+		}
+		env = append(env, o.Env...)
+	}
 	all, err := list(ctx, goCmd, dir, env, patterns)
 	if err != nil {
 		return nil, 0, err

@@ -19,6 +19,10 @@ type BuildOptions struct {
 	// Flags are build flags for `go test -c`, e.g. "-ldflags=-X pkg.Var=v"
 	// (one element per flag: no shell splitting happens).
 	Flags []string
+	// Env is added to the go commands' environment (after os.Environ()),
+	// e.g. the deterministic mode's GOEXPERIMENT (callgrind.BuildEnv).
+	// A cache key must then include it: CacheKey's flags.
+	Env []string
 	// Keep selects the packages to build by import path (nil: all).
 	Keep func(importPath string) bool
 	// Cache and CacheKey (see CacheKey) reuse binaries built before;
