@@ -357,6 +357,12 @@ func summarize(dir string, w io.Writer) error {
 			break
 		}
 	}
+	if b, err := os.ReadFile(filepath.Join(dir, "versions.txt")); err == nil {
+		fmt.Fprintf(w, "\n## Which perfslo made which runs (run.sh's versions.txt)\n\n")
+		for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			fmt.Fprintf(w, "- %s\n", l)
+		}
+	}
 	fmt.Fprint(w, notes)
 	fmt.Fprintf(w, "\n## Every run\n\n| run | exit | seconds | load | looks | flagged |\n|---|---|---|---|---|---|\n")
 	for _, r := range runs {
