@@ -44,7 +44,12 @@ trap 'stop_busy; rm -rf "$WORK" "$PERFSLO"' EXIT
 if [ -n "${SUMMARY_ONLY:-}" ]; then STAGES=none; fi
 # start_busy keeps one core busy for at most an hour (a bounded loop that
 # stop_busy ends early).
-start_busy() { timeout 3600 sh -c 'while :; do :; done' & BUSY_PID=$!; }
+# Past the deadline no gate runs, so no loop starts either (a timeout
+# killed right after it started could leave its loop running).
+start_busy() {
+  if [ "$DEADLINE" -gt 0 ] && [ "$(date +%s)" -ge "$DEADLINE" ]; then return 0; fi
+  timeout 3600 sh -c 'while :; do :; done' & BUSY_PID=$!
+}
 
 gitq() { git -c user.name=perfslo -c user.email=perfslo@example.com "$@"; }
 
