@@ -29,6 +29,9 @@ func TestCountedRows(t *testing.T) {
 		{name: "varying counts go statistical", base: []float64{10000, 10200, 9900}, head: []float64{10100, 9800, 10000}, want: RowPass, assumption: "nothing", reason: "compared statistically"},
 		{name: "noisy but every head run 2.6% above every base run", base: []float64{10000, 10040}, head: []float64{10300, 10340}, want: Regression, assumption: "exact", reason: "ranges' change"},
 		{name: "noisy but the ranges lie within the tolerance", base: []float64{10000, 10030}, head: []float64{10005, 10035}, want: RowPass, assumption: "exact", reason: "ranges' change"},
+		{name: "a seed outlier on a five-run side: the middle three settle the A/A", base: []float64{2925, 2924, 2926, 2950, 2925}, head: []float64{2925, 2926}, want: RowPass, assumption: "exact", reason: "all but its lowest and highest"},
+		{name: "two outliers in five still reach beyond the tolerance: statistical", base: []float64{2925, 2926}, head: []float64{2925, 2950, 2951, 2925, 2924}, want: Unmeasurable, assumption: "nothing", reason: "do not settle"},
+		{name: "+1% with a seed outlier on each side is a regression", base: []float64{2925, 2924, 2926, 2950, 2925}, head: []float64{2955, 2954, 2956, 2955, 2980}, want: Regression, assumption: "exact", reason: "beyond the 0.5% tolerance"},
 		{name: "one run per side is not measured determinism", base: []float64{10000}, head: []float64{10100}, want: Unmeasurable, assumption: "nothing", reason: "determinism is not measured"},
 	}
 	for _, c := range cases {

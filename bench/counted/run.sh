@@ -17,7 +17,9 @@
 # Repetition-major: repetition r runs every instructions cell once (uuid
 # A/A, uuid +3%, uuid +1%, examples A/A), and the wall-time A/A cells for
 # the first TIME_REPS repetitions (default 1: one time-mode uuid A/A takes
-# 10+ minutes). REPS (default 20) bounds the repetitions; DEADLINE (epoch
+# 10+ minutes). REPS (default 20) bounds the repetitions, START_REP
+# (default 1) resumes at a later one (versions.txt in $OUT records which
+# perfslo commit ran which repetitions); DEADLINE (epoch
 # seconds, default none) stops starting gate runs after it, so a session
 # gets as many whole cells as fit; the summary states how many ran.
 # STAGES (default "stride uuid examples") picks the cells. SUMMARY_ONLY=1
@@ -27,12 +29,14 @@ cd "$(dirname "$0")/../.."
 ROOT=$PWD
 REPS=${REPS:-20}
 TIME_REPS=${TIME_REPS:-1}
+START_REP=${START_REP:-1}
 DEADLINE=${DEADLINE:-0}
 OUT=${OUT:-$ROOT/bench/counted/raw}
 RESULTS=$ROOT/bench/counted/results.md
 mkdir -p "$OUT"
 PERFSLO=$OUT/perfslo-$$
 go build -o "$PERFSLO" ./cmd/perfslo
+[ -n "${SUMMARY_ONLY:-}" ] || echo "repetitions from $START_REP (stages: ${STAGES:-all}): perfslo at commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!bench' || echo ' with uncommitted changes'), started $(date -u +%H:%M) UTC" >>"$OUT/versions.txt"
 WORK=$(mktemp -d)
 BUSY_PID=""
 stop_busy() { if [ -n "$BUSY_PID" ]; then kill "$BUSY_PID" 2>/dev/null || true; wait "$BUSY_PID" 2>/dev/null || true; BUSY_PID=""; fi; }
@@ -40,7 +44,12 @@ trap 'stop_busy; rm -rf "$WORK" "$PERFSLO"' EXIT
 if [ -n "${SUMMARY_ONLY:-}" ]; then STAGES=none; fi
 # start_busy keeps one core busy for at most an hour (a bounded loop that
 # stop_busy ends early).
-start_busy() { timeout 3600 sh -c 'while :; do :; done' & BUSY_PID=$!; }
+# Past the deadline no gate runs, so no loop starts either (a timeout
+# killed right after it started could leave its loop running).
+start_busy() {
+  if [ "$DEADLINE" -gt 0 ] && [ "$(date +%s)" -ge "$DEADLINE" ]; then return 0; fi
+  timeout 3600 sh -c 'while :; do :; done' & BUSY_PID=$!
+}
 
 gitq() { git -c user.name=perfslo -c user.email=perfslo@example.com "$@"; }
 
@@ -136,7 +145,7 @@ rm -rf "$EX/.perfslo"
 (cd "$EX" && gitq init -q -b main && gitq add -A && gitq commit -qm base)
 # --- the repetitions: every instructions cell once per repetition, the
 # wall-time A/A cells in the first TIME_REPS ---
-for r in $(seq 1 "$REPS"); do
+for r in $(seq "$START_REP" "$REPS"); do
   past_deadline && break
   if want uuid; then
     start_busy

@@ -8,7 +8,8 @@
 // and in another at (N+2)x; per-op = (count(N+2) − count(2)) / N, so
 // everything done once per process (start, setup, the testing package's
 // forced collections, reporting, exit) cancels. N comes from a 20 ms
-// native run and MinDiff: the N more ops count at least 40M instructions.
+// native run and MinDiff: the N more ops count at least 40M instructions,
+// and with the cache simulation N is at least MinCacheSimN (4).
 // callgrind runs 22–70× slower than native here, 2.5× more with the cache
 // simulation, plus ≈0.3 s per process. Each process runs with
 // GOMAXPROCS=1 (else counts vary by 70×, notes/noise.md) and

@@ -312,3 +312,17 @@ fn=(3) runtime.mallocgc
 		}
 	}
 }
+
+// With the cache simulation, N never drops below MinCacheSimN: one op's
+// misses depend on what the ops before it left in the simulated caches.
+func TestFloorN(t *testing.T) {
+	for _, c := range []struct {
+		n    int
+		sim  bool
+		want int
+	}{{1, true, MinCacheSimN}, {1, false, 1}, {0, false, 1}, {100, true, 100}, {MinCacheSimN - 1, true, MinCacheSimN}} {
+		if got := floorN(c.n, c.sim); got != c.want {
+			t.Errorf("floorN(%d, %v) = %d, want %d", c.n, c.sim, got, c.want)
+		}
+	}
+}

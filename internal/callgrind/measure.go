@@ -342,6 +342,7 @@ func Measure(ctx context.Context, t Target, o Options) (*Result, error) {
 		if o.MinDiff > 0 && ns > 0 {
 			n = max(n, int(math.Min(1e8, math.Ceil(float64(o.MinDiff)/(ns*nativeInstrPerNs)))))
 		}
+		n = floorN(n, o.CacheSim)
 	}
 	res.N = n
 
@@ -410,6 +411,24 @@ func MeasurePair(ctx context.Context, base, head Target, o Options) (*Pair, erro
 		h.Warnings = append(h.Warnings, note)
 	}
 	return &Pair{Base: b, Head: h}, nil
+}
+
+// MinCacheSimN is the fewest ops a pair's long process runs beyond the
+// short one when the caches and branch predictor are simulated. A single
+// op's simulated misses depend on the state the previous ops left (the
+// predictor still learning, lines still cold): measured on the examples'
+// BenchmarkSum/lines=100000 (32M instructions per op, so MinDiff alone
+// gives N=1), est-cycles/op spread 2.0% over 4 pairs at N=1 (branch
+// mispredictions per op 92k–133k) and 0.235% over 3 pairs at N=4, while
+// instructions/op spread 0.09% and 0.03%.
+const MinCacheSimN = 4
+
+// floorN is N at least MinCacheSimN with the cache simulation on.
+func floorN(n int, cacheSim bool) int {
+	if cacheSim {
+		return max(n, MinCacheSimN)
+	}
+	return max(n, 1)
 }
 
 // chooseN picks N so that 2N ops take about target under callgrind (the
@@ -512,7 +531,7 @@ func (m *measurer) pairs(ctx context.Context, meth Method, n *int, count int, re
 	}
 	if ipo := perOp(first, *n, "Ir"); m.o.N == 0 && m.o.MinDiff > 0 && len(ipo) == 1 && ipo[0] > 0 {
 		// Now the instructions per op are known: aim N at MinDiff.
-		ideal := max(1, int(math.Min(1e8, math.Ceil(float64(m.o.MinDiff)/ipo[0]))))
+		ideal := floorN(max(1, int(math.Min(1e8, math.Ceil(float64(m.o.MinDiff)/ipo[0])))), m.o.CacheSim)
 		if ideal > 2**n || ideal < *n/2 {
 			res.Adjusted = fmt.Sprintf("N %d gave %.0f instructions/op: N set to %d, so the N more ops count about %d instructions", *n, ipo[0], ideal, m.o.MinDiff)
 			*n = ideal

@@ -442,7 +442,7 @@ func (c *Counter) Settings(s *gate.Settings) {
 		s.Interleaved = false
 	}
 	s.MeasureNotes = []string{
-		"Counts are judged as exact while each side's runs agree within " + finePercent(gate.DefaultCountSpread) + ", or whenever the sides' ranges alone settle the tolerance (the change interval is then the ranges'); other counts are compared statistically, and the row says so.",
+		"Counts are judged as exact while each side's runs agree within " + finePercent(gate.DefaultCountSpread) + ", or whenever the sides' ranges alone settle the tolerance (the change interval is then the ranges'; a side of five or more runs stands for its range without its lowest and highest run); other counts are compared statistically, and the row says so.",
 		"est-cycles/op = Ir + 10·(Bim+Bcm) + 10·(I1mr+D1mr+D1mw) + 100·(ILmr+DLmr+DLmw): KCachegrind's Cycle Estimation (libcore/globalconfig.cpp), over callgrind's simulated caches (I1/D1 " + callgrind.CacheD1 + ", LL " + callgrind.CacheLL + ") and branch predictor.",
 		callgrind.CPUNote() + ".",
 		"Counted with GOMAXPROCS=1, GODEBUG=asyncpreemptoff=1 and, by default, GOGC=off (allocation is counted, collection is not), binaries built with a fixed heap base (GOEXPERIMENT=norandomizedheapbase64 where the toolchain has it); instruction deltas are smaller than time deltas for the same change.",
