@@ -397,7 +397,13 @@ func (p *Procedure) confirm(look Look, base, head *Side) {
 			st.notes = append(st.notes, fmt.Sprintf("confirmed at %s: %s", more, budgetMsg))
 		case st.candidate && sig && badChange(r):
 			st.verdict = Regression
-			st.notes = append(st.notes, fmt.Sprintf("screened, then confirmed at %s: %s, significant (%s) and beyond the %s tolerance%s", more, evidence(r, p.opt.Correction), family, pct(r.Tolerance), caveat))
+			// An exact row is in no test's family: its fresh counts'
+			// ranges, not a corrected p, confirm it.
+			why := "significant (" + family + ")"
+			if r.Assumption == "exact" {
+				why = "the fresh counts' ranges apart"
+			}
+			st.notes = append(st.notes, fmt.Sprintf("screened, then confirmed at %s: %s, %s and beyond the %s tolerance%s", more, evidence(r, p.opt.Correction), why, pct(r.Tolerance), caveat))
 		case st.violation:
 			st.notes = append(st.notes, fmt.Sprintf("looked over its budget, not confirmed at %s: measured %s [%s, %s]", more, FormatValue(r.Head.Center, r.Unit), FormatValue(r.Head.Low, r.Unit), FormatValue(r.Head.High, r.Unit)))
 		default:
