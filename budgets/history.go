@@ -1,6 +1,7 @@
 package budgets
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -104,22 +105,8 @@ func (r *reader) history(n ast.Node) *History {
 	}
 	h := &History{Keep: DefaultHistoryKeep, Raw: DefaultHistoryRaw}
 	h.Line, h.Column = pos(r.resolve(n))
-	if f, ok := fs["keep"]; ok {
-		if v, ok := r.integer(f.value, "history.keep"); ok {
-			if v < 1 {
-				r.errorf(f.value, "history.keep %d: keep at least 1 entry (default %d)", v, DefaultHistoryKeep)
-			}
-			h.Keep = v
-		}
-	}
-	if f, ok := fs["raw"]; ok {
-		if v, ok := r.integer(f.value, "history.raw"); ok {
-			if v < 0 {
-				r.errorf(f.value, "history.raw %d: a count of entries, 0 or more (default %d)", v, DefaultHistoryRaw)
-			}
-			h.Raw = v
-		}
-	}
+	r.atLeast(fs, "keep", "history.keep", 1, fmt.Sprintf("keep at least 1 entry (default %d)", DefaultHistoryKeep), &h.Keep)
+	r.atLeast(fs, "raw", "history.raw", 0, fmt.Sprintf("a count of entries, 0 or more (default %d)", DefaultHistoryRaw), &h.Raw)
 	if h.Raw > h.Keep {
 		h.Raw = h.Keep
 	}
@@ -154,22 +141,8 @@ func (r *reader) creep(n ast.Node) *Creep {
 	}
 	c := &Creep{}
 	c.Line, c.Column = pos(r.resolve(n))
-	if f, ok := fs["commits"]; ok {
-		if v, ok := r.integer(f.value, "creep.commits"); ok {
-			if v < 1 {
-				r.errorf(f.value, "creep.commits %d: compare with at least 1 baseline back", v)
-			}
-			c.Commits = v
-		}
-	}
-	if f, ok := fs["days"]; ok {
-		if v, ok := r.integer(f.value, "creep.days"); ok {
-			if v < 1 {
-				r.errorf(f.value, "creep.days %d: compare with a baseline at least 1 day older", v)
-			}
-			c.Days = v
-		}
-	}
+	r.atLeast(fs, "commits", "creep.commits", 1, "compare with at least 1 baseline back", &c.Commits)
+	r.atLeast(fs, "days", "creep.days", 1, "compare with a baseline at least 1 day older", &c.Days)
 	if c.Commits == 0 && c.Days == 0 {
 		c.Commits = DefaultCreepBack
 	}
@@ -186,14 +159,7 @@ func (r *reader) burn(n ast.Node) *Burn {
 	}
 	b := &Burn{Window: DefaultBurnWindow}
 	b.Line, b.Column = pos(r.resolve(n))
-	if f, ok := fs["window"]; ok {
-		if v, ok := r.integer(f.value, "burn.window"); ok {
-			if v < 2 {
-				r.errorf(f.value, "burn.window %d: a rate needs at least 2 baselines (default %d)", v, DefaultBurnWindow)
-			}
-			b.Window = v
-		}
-	}
+	r.atLeast(fs, "window", "burn.window", 2, fmt.Sprintf("a rate needs at least 2 baselines (default %d)", DefaultBurnWindow), &b.Window)
 	for _, k := range []struct {
 		key string
 		dst *float64

@@ -191,14 +191,7 @@ func (r *reader) run(n ast.Node, run *Run) {
 			run.Bench = s
 		}
 	}
-	if f, ok := fs["count"]; ok {
-		if v, ok := r.integer(f.value, "run.count"); ok {
-			if v < 2 {
-				r.errorf(f.value, "run.count %d: need at least 2 samples per side to compare (10 is the default)", v)
-			}
-			run.Count = v
-		}
-	}
+	r.atLeast(fs, "count", "run.count", 2, "need at least 2 samples per side to compare (10 is the default)", &run.Count)
 	if f, ok := fs["benchtime"]; ok {
 		if s, ok := r.text(f.value, "run.benchtime"); ok {
 			if msg := checkBenchtime(strings.TrimSpace(s)); msg != "" {
@@ -225,14 +218,7 @@ func (r *reader) run(n ast.Node, run *Run) {
 			run.Measure = s
 		}
 	}
-	if f, ok := fs["cpu"]; ok {
-		if v, ok := r.integer(f.value, "run.cpu"); ok {
-			if v < 1 {
-				r.errorf(f.value, "run.cpu %d: GOMAXPROCS must be at least 1", v)
-			}
-			run.CPU = v
-		}
-	}
+	r.atLeast(fs, "cpu", "run.cpu", 1, "GOMAXPROCS must be at least 1", &run.CPU)
 }
 
 // unit reads a unit key, reports nonsense, and returns it tidied.

@@ -253,6 +253,24 @@ func (r *reader) integer(n ast.Node, what string) (int, bool) {
 	return 0, false
 }
 
+// atLeast reads the integer field key of fs, when it is there, into dst,
+// and reports a value below min at that value as "what N: why" (dst still
+// takes it, so later checks see what the file says).
+func (r *reader) atLeast(fs map[string]field, key, what string, min int, why string, dst *int) {
+	f, ok := fs[key]
+	if !ok {
+		return
+	}
+	v, ok := r.integer(f.value, what)
+	if !ok {
+		return
+	}
+	if v < min {
+		r.errorf(f.value, "%s %d: %s", what, v, why)
+	}
+	*dst = v
+}
+
 // sequence returns a list's items; a single scalar counts as a list of one.
 func (r *reader) sequence(n ast.Node, what string) ([]ast.Node, bool) {
 	switch v := r.resolve(n).(type) {
