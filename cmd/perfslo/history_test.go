@@ -20,20 +20,16 @@ import (
 func TestHistoryCommandFlagsCreep(t *testing.T) {
 	dir := t.TempDir()
 	start := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
-	commits, err := recorded.Repo(dir, 6, start)
-	if err != nil {
-		t.Fatal(err)
-	}
 	runs, err := recorded.Runs("../../bench/simulate/pools/examples-sum.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := &store.GitBranch{Repo: dir}
-	for i, c := range commits {
-		res := recorded.Scale(recorded.Pick(runs, 0, 20), "BenchmarkSum", math.Pow(1.03, float64(i)))
-		if _, err := g.Record(store.Meta{Name: "main", Commit: c, Date: start.Add(time.Duration(i) * 24 * time.Hour)}, []byte(res), budgets.History{Keep: 10, Raw: 10}); err != nil {
-			t.Fatal(err)
-		}
+	h := recorded.History{Commits: 6, Start: start, Step: 24 * time.Hour, Meta: store.Meta{Name: "main"}, Policy: budgets.History{Keep: 10, Raw: 10},
+		Results: func(i int) string {
+			return recorded.Scale(recorded.Pick(runs, 0, 20), "BenchmarkSum", math.Pow(1.03, float64(i)))
+		}}
+	if _, _, err := h.Record(dir); err != nil {
+		t.Fatal(err)
 	}
 	cfg := "version: 1\ncreep:\n  commits: 5\n  tolerance: {sec/op: 10%}\n"
 	if err := os.WriteFile(filepath.Join(dir, "perfslo.yaml"), []byte(cfg), 0o644); err != nil {
@@ -56,19 +52,14 @@ func TestHistoryCommandFlagsCreep(t *testing.T) {
 func TestReportAndNapkinCommands(t *testing.T) {
 	dir := t.TempDir()
 	start := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
-	commits, err := recorded.Repo(dir, 3, start)
-	if err != nil {
-		t.Fatal(err)
-	}
 	runs, err := recorded.Runs("../../bench/simulate/pools/examples-sum.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := &store.GitBranch{Repo: dir}
-	for i, c := range commits {
-		if _, err := g.Record(store.Meta{Name: "main", Commit: c, Date: start.Add(time.Duration(i) * time.Hour)}, []byte(recorded.Pick(runs, i, 5)), budgets.History{}); err != nil {
-			t.Fatal(err)
-		}
+	h := recorded.History{Commits: 3, Start: start, Step: time.Hour, Meta: store.Meta{Name: "main"},
+		Results: func(i int) string { return recorded.Pick(runs, i, 5) }}
+	if _, _, err := h.Record(dir); err != nil {
+		t.Fatal(err)
 	}
 	code, out, errOut := perfslo(t, dir, "report", "--html", "site", "--assets", "https://cdn.invalid/echarts/")
 	if code != 0 || !strings.Contains(out, "3 benchmarks from 3 baselines") {

@@ -89,17 +89,14 @@ func exampleHistory(t *testing.T) (*store.GitBranch, *budgets.Config) {
 	}
 	dir := t.TempDir()
 	start := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
-	commits, err := recorded.Repo(dir, 8, start)
+	h := recorded.History{Commits: 8, Start: start, Step: 24 * time.Hour, Meta: store.Meta{Name: "main"}, Policy: budgets.History{Keep: 100, Raw: 4},
+		Results: func(i int) string {
+			return recorded.Scale(recorded.Pick(pools[0], 0, 20), "BenchmarkSum/lines=100000", math.Pow(1.03, float64(i))) +
+				recorded.Scale(recorded.Pick(pools[1], 0, 20), "BenchmarkEncode", math.Pow(1.04, float64(i)))
+		}}
+	g, _, err := h.Record(dir)
 	if err != nil {
 		t.Fatal(err)
-	}
-	g := &store.GitBranch{Repo: dir}
-	for i, c := range commits {
-		res := recorded.Scale(recorded.Pick(pools[0], 0, 20), "BenchmarkSum/lines=100000", math.Pow(1.03, float64(i))) +
-			recorded.Scale(recorded.Pick(pools[1], 0, 20), "BenchmarkEncode", math.Pow(1.04, float64(i)))
-		if _, err := g.Record(store.Meta{Name: "main", Commit: c, Date: start.Add(time.Duration(i) * 24 * time.Hour)}, []byte(res), budgets.History{Keep: 100, Raw: 4}); err != nil {
-			t.Fatal(err)
-		}
 	}
 	return g, cfg
 }

@@ -50,17 +50,13 @@ func creepHistory(t *testing.T) (*store.GitBranch, *budgets.Config, []string) {
 	}
 	dir := t.TempDir()
 	start := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
-	commits, err := recorded.Repo(dir, 6, start)
+	h := recorded.History{Commits: 6, Start: start, Step: 24 * time.Hour, Meta: store.Meta{Name: "main", Ref: "main", Count: 10}, Policy: cfg.HistoryPolicy(),
+		Results: func(i int) string {
+			return recorded.Scale(recorded.Pick(runs, 0, 20), "BenchmarkSum", math.Pow(1.03, float64(i)))
+		}}
+	g, commits, err := h.Record(dir)
 	if err != nil {
 		t.Fatal(err)
-	}
-	g := &store.GitBranch{Repo: dir}
-	for i, c := range commits {
-		results := recorded.Scale(recorded.Pick(runs, 0, 20), "BenchmarkSum", math.Pow(1.03, float64(i)))
-		m := store.Meta{Name: "main", Ref: "main", Commit: c, Date: start.Add(time.Duration(i) * 24 * time.Hour), Count: 10}
-		if _, err := g.Record(m, []byte(results), cfg.HistoryPolicy()); err != nil {
-			t.Fatal(err)
-		}
 	}
 	return g, cfg, commits
 }
@@ -206,17 +202,12 @@ func TestBurnOverFiveRecordedBaselines(t *testing.T) {
 	}
 	dir := t.TempDir()
 	start := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
-	commits, err := recorded.Repo(dir, 5, start)
+	factor := func(i int) float64 { return 1 + 0.08*float64(i) }
+	h := recorded.History{Commits: 5, Start: start, Step: 24 * time.Hour, Meta: store.Meta{Name: "main"}, Policy: cfg.HistoryPolicy(),
+		Results: func(i int) string { return recorded.Scale(recorded.Pick(runs, 0, 10), "BenchmarkEncode", factor(i)) }}
+	g, _, err := h.Record(dir)
 	if err != nil {
 		t.Fatal(err)
-	}
-	g := &store.GitBranch{Repo: dir}
-	factor := func(i int) float64 { return 1 + 0.08*float64(i) }
-	for i, c := range commits {
-		res := recorded.Scale(recorded.Pick(runs, 0, 10), "BenchmarkEncode", factor(i))
-		if _, err := g.Record(store.Meta{Name: "main", Commit: c, Date: start.Add(time.Duration(i) * 24 * time.Hour)}, []byte(res), cfg.HistoryPolicy()); err != nil {
-			t.Fatal(err)
-		}
 	}
 	v, err := LoadHistory(g, cfg, "BenchmarkEncode$", gate.Options{})
 	if err != nil {

@@ -13,7 +13,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/perfslo/perfslo/budgets"
 	"github.com/perfslo/perfslo/internal/gitref"
+	"github.com/perfslo/perfslo/internal/store"
 )
 
 // Runs reads a pool file (concatenated go test -bench outputs) and returns
@@ -104,4 +106,36 @@ func Repo(dir string, n int, start time.Time) ([]string, error) {
 		commits = append(commits, strings.TrimSpace(c))
 	}
 	return commits, nil
+}
+
+// History is a default-branch history to build for a test: a repository
+// of Commits commits (Repo) whose git store records one baseline per
+// commit, Step apart from Start, with Results(i) as the i-th baseline's
+// results.
+type History struct {
+	Commits int
+	Start   time.Time
+	Step    time.Duration
+	// Meta is every entry's metadata; Commit and Date are set per entry.
+	Meta    store.Meta
+	Policy  budgets.History
+	Results func(i int) string
+}
+
+// Record builds the history in dir and returns its store and the commits,
+// oldest first.
+func (h History) Record(dir string) (*store.GitBranch, []string, error) {
+	commits, err := Repo(dir, h.Commits, h.Start)
+	if err != nil {
+		return nil, nil, err
+	}
+	g := &store.GitBranch{Repo: dir}
+	for i, c := range commits {
+		m := h.Meta
+		m.Commit, m.Date = c, h.Start.Add(time.Duration(i)*h.Step)
+		if _, err := g.Record(m, []byte(h.Results(i)), h.Policy); err != nil {
+			return nil, nil, err
+		}
+	}
+	return g, commits, nil
 }
