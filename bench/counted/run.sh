@@ -4,10 +4,10 @@
 # Runs the real perfslo gate, in instructions mode and in wall-time mode, on
 #   - the examples module (A/A),
 #   - github.com/google/uuid@v1.6.0 from the module proxy (all 15
-#     benchmarks), copied into a temp git repo: A/A, then +1% and +3%
-#     injected work on three benchmarks (a loop in a function of its own,
-#     perfsloWork, called at the top of UUIDs.Strings, UUID.UnmarshalText
-#     and UUID.MarshalText, each on the path of exactly one benchmark),
+#     benchmarks), copied into a temp git repo: A/A, then one commit that
+#     injects +1% work on two benchmarks and +3% on three others (a loop
+#     in a function of its own, perfsloWork, called at the top of one
+#     library function on the path of exactly one benchmark each),
 #   - internal/callgrind's benchmod with a stride change (same
 #     instructions, more cache misses),
 # with the other core kept busy by a bounded busy loop during every A/A and
@@ -15,7 +15,7 @@
 # goes to bench/counted/results.md (written at the end, atomically).
 #
 # Repetition-major: repetition r runs every instructions cell once (uuid
-# A/A, uuid +3%, uuid +1%, examples A/A), and the wall-time A/A cells for
+# A/A, uuid injected, examples A/A), and the wall-time A/A cells for
 # the first TIME_REPS repetitions (default 1: one time-mode uuid A/A takes
 # 10+ minutes). REPS (default 20) bounds the repetitions, START_REP
 # (default 1) resumes at a later one (versions.txt in $OUT records which
@@ -81,8 +81,9 @@ chmod -R u+w "$U"
 cat >"$U/perfslo_inject.go" <<'EOF'
 package uuid
 
-// perfsloK is the injected work per call, set per scenario.
-var perfsloK = [3]int{0, 0, 0}
+// perfsloK is the injected work per call at each of the five sites, set
+// by the injection commit.
+var perfsloK = [5]int{0, 0, 0, 0, 0}
 
 var perfsloSink uint64
 
@@ -97,35 +98,39 @@ func perfsloWork(k int) {
 }
 EOF
 (cd "$U" && gitq init -q -b main && gitq add -A && gitq commit -qm "uuid v1.6.0 + an idle injection hook")
-# Each target's instructions per op, counted by this harness's uuid A/A
-# on 2026-12-01 (perfslo gate --measure instructions, all 15 benchmarks):
-# UUIDs_Strings 1,592, UUID_UnmarshalJSON 7,471, UUID_MarshalJSON 2,925.
-# k = fraction × instructions/op ÷ the loop's cost per iteration; the
-# summary reports the change each injection actually measured.
-S=1592 UJ=7471 MJ=2925
+# One injection commit, two sizes: +1% at two sites and +3% at three, each
+# site a library function on the path of exactly one benchmark (the other
+# ten benchmarks call none of them). Each target's instructions per op,
+# from this harness's uuid A/A on 2026-12-01 (perfslo gate --measure
+# instructions, all 15 benchmarks); k = fraction × instructions/op ÷ the
+# loop's cost per iteration (at least 1), and the call itself costs a few
+# more: the summary reports the change each row actually measured.
 PER_ITER=9 # instructions per iteration of perfsloWork's loop (go tool objdump, Go 1.26 amd64)
-inject() { # inject PCT: a commit on top of base with k sized for PCT% of each target
-  local pct=$1
-  (cd "$U" && gitq checkout -q main && gitq checkout -q -B "inject-$pct" &&
-    python3 - "$pct" "$S" "$UJ" "$MJ" "$PER_ITER" <<'EOF'
+inject() {
+  (cd "$U" && gitq checkout -q main && gitq checkout -q -B inject &&
+    python3 - "$PER_ITER" <<'EOF'
 import re, sys
-pct, s, uj, mj, per = float(sys.argv[1]) / 100, *map(float, sys.argv[2:6])
-ks = [max(1, round(pct * x / per)) for x in (s, uj, mj)]
+per = float(sys.argv[1])
+# (file, the function's first line, percent, its benchmark's instructions/op)
+sites = [("marshal.go", "func (uuid *UUID) UnmarshalText(data []byte) error {", 1, 7482),  # BenchmarkUUID_UnmarshalJSON
+         ("marshal.go", "func (uuid UUID) MarshalText() ([]byte, error) {", 1, 2926),       # BenchmarkUUID_MarshalJSON
+         ("uuid.go", "func (uuids UUIDs) Strings() []string {", 3, 1594),                   # BenchmarkUUIDs_Strings
+         ("uuid.go", "func (uuid UUID) URN() string {", 3, 639),                            # BenchmarkUUID_URN
+         ("uuid.go", "func Must(uuid UUID, err error) UUID {", 3, 725)]                     # BenchmarkNew
+ks = [max(1, round(pct / 100 * x / per)) for _, _, pct, x in sites]
 p = "perfslo_inject.go"
 src = open(p).read()
-open(p, "w").write(re.sub(r"\[3\]int\{[^}]*\}", "[3]int{%d, %d, %d}" % tuple(ks), src))
-for path, sig, i in [("uuid.go", "func (uuids UUIDs) Strings() []string {", 0),
-                     ("marshal.go", "func (uuid *UUID) UnmarshalText(data []byte) error {", 1),
-                     ("marshal.go", "func (uuid UUID) MarshalText() ([]byte, error) {", 2)]:
+open(p, "w").write(re.sub(r"\[5\]int\{[^}]*\}", "[5]int{%s}" % ", ".join(map(str, ks)), src))
+for i, (path, sig, _, _) in enumerate(sites):
     text = open(path).read()
-    assert sig in text, (path, sig)
+    assert text.count(sig) == 1, (path, sig)
     open(path, "w").write(text.replace(sig, sig + "\n\tperfsloWork(perfsloK[%d])" % i, 1))
 print("k =", ks)
 EOF
-    gitq commit -qam "inject +$pct% work into UUIDs.Strings, UUID.UnmarshalText, UUID.MarshalText")
+    gitq commit -qam "inject +1% work into UUID.UnmarshalText and UUID.MarshalText, +3% into UUIDs.Strings, UUID.URN and Must")
 }
 if want uuid; then
-  for pct in 3 1; do inject "$pct" >"$OUT/inject-$pct.k"; done
+  inject >"$OUT/inject.k"
   (cd "$U" && gitq checkout -q main)
 fi
 
@@ -151,12 +156,10 @@ for r in $(seq "$START_REP" "$REPS"); do
     start_busy
     gate "uuid-aa-instructions-$r" "$U" --measure instructions --base HEAD
     stop_busy
-    for pct in 3 1; do
-      (cd "$U" && gitq checkout -q "inject-$pct")
-      start_busy
-      gate "uuid-inject$pct-instructions-$r" "$U" --measure instructions --base main
-      stop_busy
-    done
+    (cd "$U" && gitq checkout -q inject)
+    start_busy
+    gate "uuid-inject-instructions-$r" "$U" --measure instructions --base main
+    stop_busy
     (cd "$U" && gitq checkout -q main)
   fi
   if want examples; then

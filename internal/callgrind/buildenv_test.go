@@ -64,14 +64,14 @@ func heapAddrs(t *testing.T, env []string) []string {
 // (Go 1.26's default), they differ, which is what made identical
 // processes' counts differ.
 func TestBuildEnvFixesTheHeapBase(t *testing.T) {
-	env := BuildEnv(context.Background(), ".")
-	if env == nil {
+	env, _ := BuildEnv(context.Background(), ".")
+	if len(env) == 0 || !strings.HasPrefix(env[0], "GOEXPERIMENT=") {
 		t.Skip("this toolchain has no randomized heap base to turn off")
 	}
-	if !strings.HasPrefix(env[0], "GOEXPERIMENT=") || !strings.HasSuffix(env[0], fixedHeapBase) {
+	if !strings.HasSuffix(env[0], fixedHeapBase) {
 		t.Fatalf("BuildEnv = %q", env)
 	}
-	fixed := heapAddrs(t, env)
+	fixed := heapAddrs(t, env[:1])
 	for _, a := range fixed[1:] {
 		if a != fixed[0] {
 			t.Errorf("built with %s, the heap arena moved between runs: %v", env[0], fixed)
@@ -84,8 +84,138 @@ func TestBuildEnvFixesTheHeapBase(t *testing.T) {
 	t.Logf("heap arenas with %s: %v; without: %v", env[0], fixed, random)
 	// A caller's own experiments are kept.
 	t.Setenv("GOEXPERIMENT", fixedHeapBase)
-	if got := BuildEnv(context.Background(), "."); got != nil {
-		t.Errorf("with GOEXPERIMENT=%s already set, BuildEnv = %q, want nil", fixedHeapBase, got)
+	got, _ := BuildEnv(context.Background(), ".")
+	for _, kv := range got {
+		if strings.HasPrefix(kv, "GOEXPERIMENT=") {
+			t.Errorf("with GOEXPERIMENT=%s already set, BuildEnv = %q, want no GOEXPERIMENT", fixedHeapBase, got)
+		}
+	}
+}
+
+// seedProgram prints what the runtime's seed decides: math/rand/v2's
+// global source, a map's iteration order and a maphash of a string.
+const seedProgram = `package main
+
+import (
+	"fmt"
+	"hash/maphash"
+	"math/rand/v2"
+)
+
+func main() {
+	m := map[int]bool{}
+	for i := range 32 {
+		m[i] = true
+	}
+	var order []int
+	for k := range m {
+		order = append(order, k)
+	}
+	fmt.Println(rand.Uint64(), order, maphash.String(maphash.MakeSeed(), "perfslo"))
+}
+`
+
+// seedOutputs builds seedProgram with env added and returns what three
+// runs printed.
+func seedOutputs(t *testing.T, env []string) []string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module seed\n\ngo 1.23\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(seedProgram), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "seed")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Dir = dir
+	cmd.Env = append(append(os.Environ(), "GOWORK=off", "GOFLAGS="), env...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	var outs []string
+	for range 3 {
+		out, err := exec.Command(bin).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs = append(outs, strings.TrimSpace(string(out)))
+	}
+	return outs
+}
+
+// The counted binaries start from the same runtime seed in every process
+// (see seedInit): built with BuildEnv, three runs print the same random
+// number, map order and maphash; built without, they differ (64 random
+// bits each time).
+func TestBuildEnvFixesTheSeed(t *testing.T) {
+	env, warnings := BuildEnv(context.Background(), ".")
+	if len(warnings) > 0 {
+		t.Fatalf("BuildEnv warned: %v", warnings)
+	}
+	var flags string
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "GOFLAGS="); ok {
+			flags = v
+		}
+	}
+	if !strings.Contains(" "+flags, " -overlay=") {
+		t.Fatalf("BuildEnv = %q, want GOFLAGS with -overlay=…", env)
+	}
+	fixed := seedOutputs(t, env)
+	for _, o := range fixed[1:] {
+		if o != fixed[0] {
+			t.Errorf("built with %s, runs differ:\n%s", flags, strings.Join(fixed, "\n"))
+		}
+	}
+	random := seedOutputs(t, nil)
+	if random[0] == random[1] || random[1] == random[2] {
+		t.Errorf("built without the overlay, two runs printed the same:\n%s", strings.Join(random, "\n"))
+	}
+	// The overlay is named by its content: a second call finds it.
+	again, _ := BuildEnv(context.Background(), ".")
+	if strings.Join(again, " ") != strings.Join(env, " ") {
+		t.Errorf("second BuildEnv = %q, first %q", again, env)
+	}
+	// A caller's GOFLAGS are kept; a caller's own overlay is not replaced.
+	t.Setenv("GOFLAGS", "-mod=mod")
+	env, _ = BuildEnv(context.Background(), ".")
+	if got := env[len(env)-1]; !strings.HasPrefix(got, "GOFLAGS=-mod=mod -overlay=") {
+		t.Errorf("with GOFLAGS=-mod=mod, BuildEnv's last = %q", got)
+	}
+	t.Setenv("GOFLAGS", "-overlay=/tmp/mine.json")
+	env, warnings = BuildEnv(context.Background(), ".")
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "-overlay of its own") {
+		t.Errorf("with the caller's -overlay, warnings = %q", warnings)
+	}
+	for _, kv := range env {
+		if strings.HasPrefix(kv, "GOFLAGS=") {
+			t.Errorf("with the caller's -overlay, BuildEnv = %q", env)
+		}
+	}
+}
+
+// A toolchain whose randinit is not as expected is refused with the file
+// and the statement looked for, and nothing is written.
+func TestSeedOverlayUnknownRandinit(t *testing.T) {
+	goroot := t.TempDir()
+	rt := filepath.Join(goroot, "src", "runtime")
+	if err := os.MkdirAll(rt, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(rt, "rand.go"), []byte("package runtime\n\nfunc randinit() {}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "seed")
+	_, err := SeedOverlay(goroot, out)
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(rt, "rand.go")) || !strings.Contains(err.Error(), "globalRand.state.Init(*seed)") {
+		t.Errorf("SeedOverlay = %v", err)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("%s written anyway (%v)", out, err)
+	}
+	if _, err := SeedOverlay("", out); err == nil {
+		t.Error("SeedOverlay with no GOROOT: no error")
 	}
 }
 

@@ -80,7 +80,11 @@ func buildVariant(t *testing.T, variant string) Target {
 	bin := filepath.Join(dir, "benchmod.test")
 	cmd := exec.Command("go", "test", "-c", "-o", bin, ".")
 	cmd.Dir = dir
-	cmd.Env = append(append(os.Environ(), "GOWORK=off", "GOFLAGS="), BuildEnv(context.Background(), dir)...)
+	env, warnings := BuildEnv(context.Background(), dir)
+	if len(warnings) > 0 {
+		t.Fatalf("BuildEnv: %v", warnings)
+	}
+	cmd.Env = append(append(os.Environ(), "GOWORK=off", "GOFLAGS="), env...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go test -c: %v\n%s", err, out)
 	}

@@ -445,7 +445,7 @@ func (c *Counter) Settings(s *gate.Settings) {
 		"Counts are judged as exact while each side's runs agree within " + finePercent(gate.DefaultCountSpread) + ", or whenever the sides' ranges alone settle the tolerance (the change interval is then the ranges'; a side of five or more runs stands for its range without its lowest and highest run); other counts are compared statistically, and the row says so.",
 		"est-cycles/op = Ir + 10·(Bim+Bcm) + 10·(I1mr+D1mr+D1mw) + 100·(ILmr+DLmr+DLmw): KCachegrind's Cycle Estimation (libcore/globalconfig.cpp), over callgrind's simulated caches (I1/D1 " + callgrind.CacheD1 + ", LL " + callgrind.CacheLL + ") and branch predictor.",
 		callgrind.CPUNote() + ".",
-		"Counted with GOMAXPROCS=1, GODEBUG=asyncpreemptoff=1 and, by default, GOGC=off (allocation is counted, collection is not), binaries built with a fixed heap base (GOEXPERIMENT=norandomizedheapbase64 where the toolchain has it); instruction deltas are smaller than time deltas for the same change.",
+		"Counted with GOMAXPROCS=1, GODEBUG=asyncpreemptoff=1 and, by default, GOGC=off (allocation is counted, collection is not), binaries built with a fixed heap base (GOEXPERIMENT=norandomizedheapbase64 where the toolchain has it) and a fixed runtime seed (an -overlay of runtime/rand.go: maps' hash seeds and math/rand the same in every process); instruction deltas are smaller than time deltas for the same change.",
 	}
 	if c.dir != "" {
 		s.MeasureNotes = append(s.MeasureNotes, "callgrind output files (callgrind_annotate, KCachegrind): "+c.dir)
@@ -569,12 +569,17 @@ func demandsCounts(cfg *budgets.Config) bool {
 
 // countBuildEnv is the build environment's additions for a run that counts
 // under callgrind (instructions or auto; with a stored baseline nothing is
-// counted): callgrind.BuildEnv's fixed heap base, on both sides alike.
+// counted): callgrind.BuildEnv's fixed heap base and fixed runtime seed,
+// on both sides alike. What it could not fix is logged.
 func countBuildEnv(ctx context.Context, p Plan, dir string) []string {
 	if !p.Config.Counts() || p.Baseline != "" {
 		return nil
 	}
-	return callgrind.BuildEnv(ctx, dir)
+	env, warnings := callgrind.BuildEnv(ctx, dir)
+	for _, w := range warnings {
+		fmt.Fprintf(p.log(), "perfslo: warning: %s\n", w)
+	}
+	return env
 }
 
 // callgrindDir is where a gate run keeps its callgrind output files.
