@@ -134,3 +134,35 @@ func TestCountedRendering(t *testing.T) {
 		}
 	}
 }
+
+// Exact counted rows had no test: their delta column shows sizes only,
+// "~ (n=2)" when the ranges overlap, never a p-value of 1 that no test
+// computed.
+func TestCountedDeltaColumn(t *testing.T) {
+	cases := []struct {
+		unit       string
+		base, head []float64
+		delta, p   string
+	}{
+		{budgets.UnitInstructions, []float64{10000, 10002}, []float64{10001, 10003}, "~", "n=2"},
+		{budgets.UnitInstructions, []float64{10000, 10001}, []float64{10010, 10011}, "+0.10%", "n=2"},
+		{"est-cycles/op", []float64{10000, 10002}, []float64{10001, 10003, 10002}, "~", "n=2+3"},
+	}
+	for _, c := range cases {
+		base := sideOf("base", map[[2]string][]float64{{"BenchmarkX", c.unit}: c.base})
+		head := sideOf("head", map[[2]string][]float64{{"BenchmarkX", c.unit}: c.head})
+		rep := Compare(base, head, Options{})
+		var r *Row
+		for i := range rep.Results {
+			if rep.Results[i].Unit == c.unit {
+				r = &rep.Results[i]
+			}
+		}
+		if r == nil {
+			t.Fatalf("%s: no row", c.unit)
+		}
+		if d, p := FormatDelta(r), FormatP(r); d != c.delta || p != c.p {
+			t.Errorf("%s %v → %v: delta %q (%s), want %q (%s)", c.unit, c.base, c.head, d, p, c.delta, c.p)
+		}
+	}
+}

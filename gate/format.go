@@ -96,13 +96,15 @@ func FormatDelta(r *Row) string {
 }
 
 // FormatP renders a p-value with its sample sizes, like benchstat's
-// "(p=0.002 n=10)".
+// "(p=0.002 n=10)". Counted rows judged as exact counts had no test, so
+// they show their sizes only ("~ (n=2)"), whether their ranges overlap or
+// not.
 func FormatP(r *Row) string {
 	if r.P == nil || r.Base == nil || r.Head == nil {
 		return ""
 	}
 	var s string
-	if *r.P != 0 {
+	if *r.P != 0 && !(r.Assumption == "exact" && CountedUnit(r.Unit)) {
 		s = fmt.Sprintf("p=%.3f ", *r.P)
 	}
 	if r.Base.N == r.Head.N {
