@@ -112,15 +112,18 @@ func judgeCounted(row *Row, baseVals, headVals []float64, bound, tol float64) bo
 }
 
 // MinTrimmedRuns is the fewest runs of a side whose range leaves out its
-// lowest and highest run. Some per-op costs depend on a hash seed drawn
-// per process: google/uuid's MarshalJSON counted 2,925 instructions/op in
-// most processes and 2,950 in about one of seven (encoding/json's encoder
-// cache is a sync.Map, whose trie depth follows the seed). One such
-// process widens a side's range by 0.85%, more than the 0.5% tolerance,
-// and would keep an unchanged row undecided; a side that varied beyond the
-// bound has five runs (callgrind's MaxPairs), and its middle three stand
-// for it. A row is still flagged only when the trimmed ranges are apart by
-// more than the tolerance, and that is confirmed by a look.
+// lowest and highest run. Some per-op costs differ in a rare process:
+// google/uuid's MarshalJSON counted 2,925 instructions/op in most
+// processes and 2,950 in about one of seven while hash seeds were random
+// (encoding/json's encoder cache is a sync.Map, whose trie depth follows
+// the seed); the counted binaries now fix the seed, but a process whose
+// scheduler starts another thread still counts more, and a toolchain the
+// seed overlay does not fit keeps random seeds. One such process widens a
+// side's range by 0.85%, more than the 0.5% tolerance, and would keep an
+// unchanged row undecided; a side that varied beyond the bound has five
+// runs (callgrind's MaxPairs), and its middle three stand for it. A row
+// is still flagged only when the trimmed ranges are apart by more than
+// the tolerance, and that is confirmed by a look.
 const MinTrimmedRuns = 5
 
 // countRange is the range a side's counts stand for: every run, or with

@@ -69,7 +69,7 @@
 // JSON encoding, maps and recursion. What remains is the runtime's own
 // nondeterminism: whether a reused span needs zeroing, what the
 // background scavenger did, hash seeds per process (maps, sync's
-// HashTrieMap), and startup. Two pairs can agree by luck where five do
+// HashTrieMap; since fixed, see above), and startup. Two pairs can agree by luck where five do
 // not; the gate should treat a small spread on two pairs as an estimate.
 //
 // Starting the count at the benchmark (--zero-before=testing.(*B).ResetTimer,
