@@ -244,7 +244,7 @@ func summarize(dir string, w io.Writer) error {
 	fmt.Fprintf(w, "# The deterministic mode's evidence (make bench-counted)\n\n")
 	fmt.Fprintf(w, "Produced by `bench/counted/run.sh` (real `perfslo gate` runs at default settings; JSON reports and stderr in the raw directory, not committed) and summarised by `go run ./bench/counted`. ")
 	fmt.Fprintf(w, "Every run had the other core kept busy by a bounded busy loop (`timeout 3600 sh -c 'while :; do :; done'`, started before and killed after each run). ")
-	fmt.Fprintf(w, "Load average (1 min) at the end of each run is listed; one other helper session shared this 2-vCPU VM.\n\n")
+	fmt.Fprintf(w, "Load average (1 min) at the end of each run is listed; this session's own tests and builds shared the 2-vCPU VM at times, pinned to CPU 0 (the gate pins its benchmarks to CPU 1).\n\n")
 
 	fmt.Fprintf(w, "## A/A (the same commit as base and head), other core busy\n\n")
 	fmt.Fprintf(w, "| module | measure | runs | exit codes | rows per run | rows flagged (all runs) | rows undecided (all runs) | looks | counted rows judged exact | largest spread of a side, all its runs (instructions/op) | median gate wall time | load averages |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n")
@@ -396,22 +396,22 @@ func summarize(dir string, w io.Writer) error {
 const notes = `
 ## Notes
 
-- Repetitions are repetition-major (run.sh): each repetition runs uuid A/A, uuid +3%, uuid +1% and
-  examples A/A in instructions mode; the wall-time A/A cells and the stride change ran in the first
-  repetition only (one time-mode uuid A/A takes 7–13 minutes of confirmation looks). The runs
-  columns say how many repetitions of each cell fit before the session's deadline: fewer than the
-  20 the issue asks.
-- Repetition 1 ran perfslo before two commits (see "Which perfslo"): est-cycles/op with N below 4
-  (the examples' Sum/lines=100000 and TopWords then counted one op, whose simulated misses vary by
-  2–16%), and counted sides judged by their full range (one process with a costlier hash seed kept
-  a row open). Repetitions 2 and later ran the final code.
-- What changed since the previous session's evidence (internal/callgrind's doc, "Why identical
-  processes count differently"): counted binaries are built with GOEXPERIMENT=norandomizedheapbase64
-  (Go 1.26's random heap base moved the page allocator's work between identical processes), the
-  collector's own sources are left out under GOGC=off (the testing package's forced collections
-  marked varying amounts), pairs are (2, N+2) iterations instead of (N, 2N), MinDiff is 40M
-  instructions, and more pairs are taken only beyond the gate's 0.25% bound.
-- Hash seeds stay random per process (no setting fixes them): a benchmark whose cost depends on one
-  (encoding/json's encoder cache, a sync.Map; maps with many keys) can still spread beyond the bound;
-  such a row gets five pairs, is judged by its middle runs, and otherwise compared statistically.
+- Repetitions are repetition-major (run.sh): each repetition runs uuid A/A, the uuid injection and
+  examples A/A in instructions mode, each with the other core busy; the stride change runs once
+  first. The runs columns say how many repetitions fit before the session's deadline.
+- The wall-time A/A cells are one run each, copied from the previous session's raw directory (see
+  "Which perfslo"): one time-mode uuid A/A takes 7–13 minutes of confirmation looks, and this
+  session's machine time went to the instructions cells. Wall-time mode builds its binaries without
+  the counted mode's settings, so this session's change does not reach them.
+- What changed since the previous session's evidence: the counted binaries start from a fixed
+  runtime seed (internal/callgrind.BuildEnv: an -overlay of runtime/rand.go that clears randinit's
+  seed), so maps' hash seeds, maphash and math/rand are the same in every process. Before, the
+  examples' TopWords est-cycles/op differed by up to 5.6% between identical processes, needed
+  confirmation looks in 3 of 4 A/A runs, and once two agreeing pairs called an A/A −2.7% an
+  improvement; uuid's MarshalJSON counted 2,950 instead of 2,925 instructions/op in about one
+  process in seven. The injection is now one commit with both sizes (+1% at two sites, +3% at
+  three), so every run judges both and ten untouched benchmarks at once.
+- Earlier changes (previous sessions, internal/callgrind's doc): GOEXPERIMENT=norandomizedheapbase64,
+  the collector's sources left out under GOGC=off, (2, N+2) pairs, MinDiff 40M instructions, N ≥ 4
+  with the cache simulation, and sides of five runs judged by their middle three.
 `
