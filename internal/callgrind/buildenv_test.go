@@ -24,33 +24,44 @@ func main() {
 }
 `
 
-// heapAddrs builds heapAddrProgram with env added and returns the heap
-// arenas (64 MiB, the address >> 26) of its first object in three runs:
-// which span inside the arena holds it may vary with the threads' timing,
-// the arena does not unless the base is random.
-func heapAddrs(t *testing.T, env []string) []string {
+// runThrice builds program (a main package) with env added and returns
+// what three runs of it printed, trimmed.
+func runThrice(t *testing.T, program string, env []string) []string {
 	t.Helper()
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module heapaddr\n\ngo 1.22\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module probe\n\ngo 1.23\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(heapAddrProgram), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(program), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	bin := filepath.Join(dir, "heapaddr")
+	bin := filepath.Join(dir, "probe")
 	cmd := exec.Command("go", "build", "-o", bin, ".")
 	cmd.Dir = dir
 	cmd.Env = append(append(os.Environ(), "GOWORK=off", "GOFLAGS="), env...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	var addrs []string
+	var outs []string
 	for range 3 {
 		out, err := exec.Command(bin).Output()
 		if err != nil {
 			t.Fatal(err)
 		}
-		a, err := strconv.ParseUint(strings.TrimPrefix(strings.TrimSpace(string(out)), "0x"), 16, 64)
+		outs = append(outs, strings.TrimSpace(string(out)))
+	}
+	return outs
+}
+
+// heapAddrs returns the heap arenas (64 MiB, the address >> 26) of
+// heapAddrProgram's first object in three runs built with env added:
+// which span inside the arena holds it may vary with the threads' timing,
+// the arena does not unless the base is random.
+func heapAddrs(t *testing.T, env []string) []string {
+	t.Helper()
+	var addrs []string
+	for _, out := range runThrice(t, heapAddrProgram, env) {
+		a, err := strconv.ParseUint(strings.TrimPrefix(out, "0x"), 16, 64)
 		if err != nil {
 			t.Fatalf("heapaddr printed %q: %v", out, err)
 		}
@@ -115,35 +126,6 @@ func main() {
 }
 `
 
-// seedOutputs builds seedProgram with env added and returns what three
-// runs printed.
-func seedOutputs(t *testing.T, env []string) []string {
-	t.Helper()
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module seed\n\ngo 1.23\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(seedProgram), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(dir, "seed")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	cmd.Dir = dir
-	cmd.Env = append(append(os.Environ(), "GOWORK=off", "GOFLAGS="), env...)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	var outs []string
-	for range 3 {
-		out, err := exec.Command(bin).Output()
-		if err != nil {
-			t.Fatal(err)
-		}
-		outs = append(outs, strings.TrimSpace(string(out)))
-	}
-	return outs
-}
-
 // The counted binaries start from the same runtime seed in every process
 // (see seedInit): built with BuildEnv, three runs print the same random
 // number, map order and maphash; built without, they differ (64 random
@@ -162,13 +144,13 @@ func TestBuildEnvFixesTheSeed(t *testing.T) {
 	if !strings.Contains(" "+flags, " -overlay=") {
 		t.Fatalf("BuildEnv = %q, want GOFLAGS with -overlay=…", env)
 	}
-	fixed := seedOutputs(t, env)
+	fixed := runThrice(t, seedProgram, env)
 	for _, o := range fixed[1:] {
 		if o != fixed[0] {
 			t.Errorf("built with %s, runs differ:\n%s", flags, strings.Join(fixed, "\n"))
 		}
 	}
-	random := seedOutputs(t, nil)
+	random := runThrice(t, seedProgram, nil)
 	if random[0] == random[1] || random[1] == random[2] {
 		t.Errorf("built without the overlay, two runs printed the same:\n%s", strings.Join(random, "\n"))
 	}
