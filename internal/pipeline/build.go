@@ -27,10 +27,14 @@ type Built struct {
 	BaseSide *gate.Side
 	// BaseProfiles are a stored baseline's profiles (name -> path).
 	BaseProfiles map[string]string
-	// Warnings concern the base (a baseline measured elsewhere).
+	// Warnings concern the base (a baseline measured elsewhere) or the
+	// counted binaries (a runtime seed that could not be fixed).
 	Warnings []string
-	cleanup  func()
-	baseRaw  []byte // a stored baseline's results, as stored
+	// randomSeed is set when the counted binaries could not be built with
+	// a fixed runtime seed (callgrind.BuildEnv warned).
+	randomSeed bool
+	cleanup    func()
+	baseRaw    []byte // a stored baseline's results, as stored
 }
 
 // Close removes the base worktree; it is always safe to call.
@@ -45,7 +49,8 @@ func (b *Built) Close() {
 func Build(ctx context.Context, p Plan, work string) (*Built, error) {
 	cfg := p.Config
 	fmt.Fprintf(p.log(), "perfslo: building head (%s) in %s\n", strings.Join(cfg.Run.Packages, " "), p.ModuleDir)
-	o := run.BuildOptions{Dir: p.ModuleDir, Patterns: cfg.Run.Packages, OutDir: filepath.Join(work, "head"), Env: countBuildEnv(ctx, p, p.ModuleDir)}
+	b := &Built{}
+	o := run.BuildOptions{Dir: p.ModuleDir, Patterns: cfg.Run.Packages, OutDir: filepath.Join(work, "head"), Env: b.countBuildEnv(ctx, p, p.ModuleDir)}
 	if p.chosen != nil {
 		o.Keep = p.chosen.keepHead
 	}
@@ -53,7 +58,7 @@ func Build(ctx context.Context, p Plan, work string) (*Built, error) {
 	if err != nil {
 		return nil, fmt.Errorf("building head: %w", err)
 	}
-	b := &Built{Head: head, HeadSrc: SourceFor(ctx, "head", p.ModuleDir)}
+	b.Head, b.HeadSrc = head, SourceFor(ctx, "head", p.ModuleDir)
 	if p.Baseline != "" {
 		return b, b.loadBaseline(ctx, p)
 	}
@@ -114,7 +119,7 @@ func (b *Built) buildBase(ctx context.Context, p Plan, binDir string) error {
 	baseDir, err := gitref.InWorktree(repo, p.ModuleDir, wt)
 	if err == nil {
 		fmt.Fprintf(log, "perfslo: building base %s (%s)\n", ref, ShortCommit(commit))
-		b.Base, err = buildBaseBinaries(ctx, p, baseDir, commit, binDir)
+		b.Base, err = b.buildBaseBinaries(ctx, p, baseDir, commit, binDir)
 		if err != nil {
 			err = fmt.Errorf("building base %s: %w", ref, err)
 		}
@@ -185,9 +190,9 @@ func defaultBaseRef(ctx context.Context, dir string) (string, error) {
 // buildBaseBinaries builds the base's selected packages in its worktree,
 // through the binary cache when there is one (a commit's clean checkout
 // is what a cache key can name), and says how long it took.
-func buildBaseBinaries(ctx context.Context, p Plan, dir, commit, binDir string) ([]run.Package, error) {
+func (b *Built) buildBaseBinaries(ctx context.Context, p Plan, dir, commit, binDir string) ([]run.Package, error) {
 	start := time.Now()
-	o := run.BuildOptions{Dir: dir, Patterns: p.Config.Run.Packages, OutDir: binDir, Env: countBuildEnv(ctx, p, dir)}
+	o := run.BuildOptions{Dir: dir, Patterns: p.Config.Run.Packages, OutDir: binDir, Env: b.countBuildEnv(ctx, p, dir)}
 	if p.chosen != nil {
 		o.Keep = p.chosen.keepBase
 	}

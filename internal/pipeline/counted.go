@@ -445,11 +445,19 @@ func (c *Counter) Settings(s *gate.Settings) {
 		"Counts are judged as exact while each side's runs agree within " + finePercent(gate.DefaultCountSpread) + ", or whenever the sides' ranges alone settle the tolerance (the change interval is then the ranges'; a side of five or more runs stands for its range without its lowest and highest run); other counts are compared statistically, and the row says so.",
 		"est-cycles/op = Ir + 10·(Bim+Bcm) + 10·(I1mr+D1mr+D1mw) + 100·(ILmr+DLmr+DLmw): KCachegrind's Cycle Estimation (libcore/globalconfig.cpp), over callgrind's simulated caches (I1/D1 " + callgrind.CacheD1 + ", LL " + callgrind.CacheLL + ") and branch predictor.",
 		callgrind.CPUNote() + ".",
-		"Counted with GOMAXPROCS=1, GODEBUG=asyncpreemptoff=1 and, by default, GOGC=off (allocation is counted, collection is not), binaries built with a fixed heap base (GOEXPERIMENT=norandomizedheapbase64 where the toolchain has it) and a fixed runtime seed (an -overlay of runtime/rand.go: maps' hash seeds and math/rand the same in every process); instruction deltas are smaller than time deltas for the same change.",
+		"Counted with GOMAXPROCS=1, GODEBUG=asyncpreemptoff=1 and, by default, GOGC=off (allocation is counted, collection is not), binaries built with a fixed heap base (GOEXPERIMENT=norandomizedheapbase64 where the toolchain has it) and " + c.seedNote() + "; instruction deltas are smaller than time deltas for the same change.",
 	}
 	if c.dir != "" {
 		s.MeasureNotes = append(s.MeasureNotes, "callgrind output files (callgrind_annotate, KCachegrind): "+c.dir)
 	}
+}
+
+// seedNote says how the counted binaries' runtime seed was set.
+func (c *Counter) seedNote() string {
+	if c.b.randomSeed {
+		return "the runtime's seed random per process (see the warning)"
+	}
+	return "a fixed runtime seed (an -overlay of runtime/rand.go: maps' hash seeds and math/rand the same in every process)"
 }
 
 func finePercent(f float64) string { return fmt.Sprintf("%.3g%%", 100*f) }
@@ -570,14 +578,19 @@ func demandsCounts(cfg *budgets.Config) bool {
 // countBuildEnv is the build environment's additions for a run that counts
 // under callgrind (instructions or auto; with a stored baseline nothing is
 // counted): callgrind.BuildEnv's fixed heap base and fixed runtime seed,
-// on both sides alike. What it could not fix is logged.
-func countBuildEnv(ctx context.Context, p Plan, dir string) []string {
+// on both sides alike. What it could not fix becomes a warning of the
+// report, once.
+func (b *Built) countBuildEnv(ctx context.Context, p Plan, dir string) []string {
 	if !p.Config.Counts() || p.Baseline != "" {
 		return nil
 	}
 	env, warnings := callgrind.BuildEnv(ctx, dir)
 	for _, w := range warnings {
-		fmt.Fprintf(p.log(), "perfslo: warning: %s\n", w)
+		b.randomSeed = true
+		if !slices.Contains(b.Warnings, w) {
+			fmt.Fprintf(p.log(), "perfslo: warning: %s\n", w)
+			b.Warnings = append(b.Warnings, w)
+		}
 	}
 	return env
 }

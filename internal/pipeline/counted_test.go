@@ -1,6 +1,9 @@
 package pipeline
 
 import (
+	"context"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/perfslo/perfslo/budgets"
@@ -60,5 +63,44 @@ func TestCountResultsBecomeSides(t *testing.T) {
 		if got := side.Samples(k); len(got) != 2 {
 			t.Errorf("%s: %d samples, want 2 (one per pair)", k.Unit, len(got))
 		}
+	}
+}
+
+// A counting run whose seed cannot be fixed says so: one report warning
+// (however many sides were built), a log line, and a measure note that
+// does not claim a fixed seed. A timing run adds nothing to the build.
+func TestCountBuildEnvSeedWarning(t *testing.T) {
+	t.Setenv("GOFLAGS", "-overlay="+filepath.Join(t.TempDir(), "mine.json"))
+	var log strings.Builder
+	p := Plan{Config: &budgets.Config{Run: budgets.Run{Measure: budgets.MeasureInstructions}}, Log: &log}
+	b := &Built{}
+	for range 2 { // head and base
+		for _, kv := range b.countBuildEnv(context.Background(), p, ".") {
+			if strings.HasPrefix(kv, "GOFLAGS=") {
+				t.Errorf("with the caller's -overlay, the build env has %q", kv)
+			}
+		}
+	}
+	if len(b.Warnings) != 1 || !strings.Contains(b.Warnings[0], "-overlay of its own") || !b.randomSeed {
+		t.Errorf("warnings %q (random seed %v), want one about the caller's -overlay", b.Warnings, b.randomSeed)
+	}
+	if n := strings.Count(log.String(), "perfslo: warning: "); n != 1 {
+		t.Errorf("log has %d warnings, want 1:\n%s", n, log.String())
+	}
+	if note := (&Counter{b: b}).seedNote(); !strings.Contains(note, "random") {
+		t.Errorf("seed note %q", note)
+	}
+	t.Setenv("GOFLAGS", "")
+	fixed := &Built{}
+	env := fixed.countBuildEnv(context.Background(), p, ".")
+	if len(fixed.Warnings) != 0 || !strings.Contains(strings.Join(env, " "), "-overlay=") {
+		t.Errorf("without the caller's overlay: env %q, warnings %q", env, fixed.Warnings)
+	}
+	if note := (&Counter{b: fixed}).seedNote(); !strings.Contains(note, "a fixed runtime seed") {
+		t.Errorf("seed note %q", note)
+	}
+	p.Config.Run.Measure = budgets.MeasureTime
+	if env := (&Built{}).countBuildEnv(context.Background(), p, "."); env != nil {
+		t.Errorf("a timing run's build env %q, want none", env)
 	}
 }
