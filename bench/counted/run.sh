@@ -22,7 +22,10 @@
 # perfslo commit ran which repetitions); DEADLINE (epoch
 # seconds, default none) stops starting gate runs after it, so a session
 # gets as many whole cells as fit; the summary states how many ran.
-# STAGES (default "stride uuid examples") picks the cells. SUMMARY_ONLY=1
+# STAGES (default "stride uuid examples") picks the modules, MEASURES
+# (default "instructions time") the modes (MEASURES=time with TIME_REPS
+# runs only wall-time cells, e.g. to add them to a raw directory the
+# instructions cells filled). SUMMARY_ONLY=1
 # runs no gate and rewrites results.md from the raw directory.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -150,9 +153,11 @@ rm -rf "$EX/.perfslo"
 (cd "$EX" && gitq init -q -b main && gitq add -A && gitq commit -qm base)
 # --- the repetitions: every instructions cell once per repetition, the
 # wall-time A/A cells in the first TIME_REPS ---
+MEASURES=${MEASURES:-instructions time}
+measures() { case " $MEASURES " in *" $1 "*) return 0;; esac; return 1; }
 for r in $(seq "$START_REP" "$REPS"); do
   past_deadline && break
-  if want uuid; then
+  if want uuid && measures instructions; then
     start_busy
     gate "uuid-aa-instructions-$r" "$U" --measure instructions --base HEAD
     stop_busy
@@ -162,12 +167,12 @@ for r in $(seq "$START_REP" "$REPS"); do
     stop_busy
     (cd "$U" && gitq checkout -q main)
   fi
-  if want examples; then
+  if want examples && measures instructions; then
     start_busy
     gate "examples-aa-instructions-$r" "$EX" --measure instructions --base HEAD
     stop_busy
   fi
-  if [ "$r" -le "$TIME_REPS" ]; then
+  if [ "$r" -le "$TIME_REPS" ] && measures time; then
     if want uuid; then
       start_busy
       gate "uuid-aa-time-$r" "$U" --measure time --base HEAD
