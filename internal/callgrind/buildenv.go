@@ -146,14 +146,15 @@ func SeedOverlay(goroot, dir string) (string, error) {
 	patched := strings.Replace(string(orig), seedInit, fixedSeed+seedInit, 1)
 	sum := sha256.Sum256([]byte(src + "\x00" + patched))
 	d := filepath.Join(dir, hex.EncodeToString(sum[:12]))
-	overlay := filepath.Join(d, "overlay.json")
-	if _, err := os.Stat(overlay); err == nil {
-		return overlay, nil
+	overlay, copyPath := filepath.Join(d, "overlay.json"), filepath.Join(d, "rand.go")
+	if written, err := os.ReadFile(copyPath); err == nil && string(written) == patched {
+		if _, err := os.Stat(overlay); err == nil {
+			return overlay, nil
+		}
 	}
 	if err := os.MkdirAll(d, 0o755); err != nil {
 		return "", err
 	}
-	copyPath := filepath.Join(d, "rand.go")
 	if err := atomicfile.WriteBytes(copyPath, []byte(patched)); err != nil {
 		return "", err
 	}
