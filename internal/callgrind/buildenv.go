@@ -45,6 +45,20 @@ const seedInit = "\tglobalRand.state.Init(*seed)\n"
 // fixedSeed is the statement put before seedInit.
 const fixedSeed = "\tclear(seed[:]) // perfslo: every counted process starts from the same seed\n"
 
+// callerDraw is the statement of mrandinit (Go 1.22 and later) that seeds
+// a new M's cheap generator with rand(): a draw from the generator of the
+// M that creates it. Whether the runtime starts one more M before
+// main.main (a spinning M, the template thread) depends on timing, so with
+// a fixed seed alone main's first draws still came in two versions: 49
+// and 11 of 60 processes (GOMAXPROCS=1; the run with the extra M had
+// drawn once more on m0). ownDraw draws from the global generator instead,
+// which the new M's own seed came from anyway: 80 of 80 processes alike.
+// It is replaced where a toolchain has it; randinit's is required.
+const callerDraw = "\tmp.cheaprand = rand()\n"
+
+// ownDraw replaces callerDraw.
+const ownDraw = "\tmp.cheaprand = bootstrapRand() // perfslo: not a draw on the creating M's generator\n"
+
 // BuildEnv returns the environment additions for building the test
 // binaries that will be counted (in dir, with the go command found in
 // PATH), and why any of them could not be made:
@@ -125,8 +139,9 @@ func seedEnv(ctx context.Context, dir string, env []string) (string, error) {
 
 // SeedOverlay writes, under dir, a go command overlay (go help build,
 // -overlay) that replaces goroot's runtime/rand.go with a copy whose
-// randinit starts from a zero seed (seedInit), and returns the overlay
-// file's path. The files are named by the copy's hash, so the path names
+// randinit starts from a zero seed (seedInit) and whose mrandinit draws
+// no value from the creating M's generator (callerDraw), and returns the
+// overlay file's path. The files are named by the copy's hash, so the path names
 // the content, as the binary cache's key needs, and a run finds them
 // written by an earlier one. It fails, saying why, when rand.go is not as
 // expected (a toolchain before Go 1.22, or a later one that seeds
@@ -144,6 +159,9 @@ func SeedOverlay(goroot, dir string) (string, error) {
 		return "", fmt.Errorf("%s: expected the statement %q once in randinit, found it %d times", src, strings.TrimSpace(seedInit), n)
 	}
 	patched := strings.Replace(string(orig), seedInit, fixedSeed+seedInit, 1)
+	if strings.Count(patched, callerDraw) == 1 {
+		patched = strings.Replace(patched, callerDraw, ownDraw, 1)
+	}
 	sum := sha256.Sum256([]byte(src + "\x00" + patched))
 	d := filepath.Join(dir, hex.EncodeToString(sum[:12]))
 	overlay, copyPath := filepath.Join(d, "overlay.json"), filepath.Join(d, "rand.go")

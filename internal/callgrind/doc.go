@@ -44,7 +44,9 @@
 //     (MarshalJSON); which groups of a map the keys land in moved the
 //     examples' TopWords est-cycles/op by up to 5.6%. BuildEnv builds the
 //     counted binaries with an -overlay of runtime/rand.go that starts
-//     randinit from a zero seed (seedInit): maps' hash seeds, maphash and
+//     randinit from a zero seed (seedInit) and keeps a new M from drawing
+//     on its creator's generator (callerDraw: whether the runtime starts
+//     one more M early depends on timing): maps' hash seeds, maphash and
 //     math/rand are then the same in every process (TopWords: spread
 //     ≤ 0.21%). crypto/rand is not touched: it asks the kernel.
 //
