@@ -64,15 +64,20 @@ func TestCountedRows(t *testing.T) {
 
 // TestCountedRegressionConfirmed runs an instruction regression through
 // the gate's procedure: the first stage screens it, a look of fresh runs
-// confirms it, an A/A row beside it passes at once.
+// confirms it with two fresh runs per side, an A/A row beside it passes at
+// once, and so does a benchmark whose side took five runs (which does not
+// make the look take five).
 func TestCountedRegressionConfirmed(t *testing.T) {
 	const ir = budgets.UnitInstructions
-	base := sideOf("base", map[[2]string][]float64{{"BenchmarkA", ir}: {5000, 5001}, {"BenchmarkB", ir}: {8000, 8000}})
-	head := sideOf("head", map[[2]string][]float64{{"BenchmarkA", ir}: {5000, 5000}, {"BenchmarkB", ir}: {8240, 8241}})
+	base := sideOf("base", map[[2]string][]float64{{"BenchmarkA", ir}: {5000, 5001}, {"BenchmarkB", ir}: {8000, 8000}, {"BenchmarkC", ir}: {400, 401}})
+	head := sideOf("head", map[[2]string][]float64{{"BenchmarkA", ir}: {5000, 5000}, {"BenchmarkB", ir}: {8240, 8241}, {"BenchmarkC", ir}: {400, 401, 399, 402, 400}})
 	p := NewProcedure(base, head, Options{Looks: 3})
 	look, ok := p.Next()
 	if !ok || len(look.Benchmarks) != 1 || look.Benchmarks[0].Name != "BenchmarkB" {
 		t.Fatalf("look %+v, %v: want one look of BenchmarkB", look, ok)
+	}
+	if look.Rounds != 2 {
+		t.Errorf("look of %d rounds, want 2 fresh runs per side", look.Rounds)
 	}
 	p.Add(sideOf("base", map[[2]string][]float64{{"BenchmarkB", ir}: {8000, 8001}}),
 		sideOf("head", map[[2]string][]float64{{"BenchmarkB", ir}: {8241, 8240}}))
@@ -84,8 +89,8 @@ func TestCountedRegressionConfirmed(t *testing.T) {
 	for _, r := range rep.Results {
 		got[r.Benchmark] = r.Verdict
 	}
-	if got["BenchmarkA"] != RowPass || got["BenchmarkB"] != Regression {
-		t.Fatalf("verdicts %v, want A pass, B regression", got)
+	if got["BenchmarkA"] != RowPass || got["BenchmarkB"] != Regression || got["BenchmarkC"] != RowPass {
+		t.Fatalf("verdicts %v, want A pass, B regression, C pass", got)
 	}
 	if rep.Verdict() != Fail {
 		t.Errorf("suite %s, want fail", rep.Verdict())

@@ -118,6 +118,12 @@ func (p *Procedure) Next() (Look, bool) {
 		}
 		look = Look{Index: j, Alpha: alpha, Candidates: cands, MinRounds: minRounds}
 		look.Rounds = max(minRounds, p.rounds[0]<<(j-1))
+		if p.onlyExactCountsOpen() {
+			// Fresh runs' ranges confirm exact counts, not more samples:
+			// another benchmark that took five runs in the first stage
+			// (the first stage's largest n) is no reason to take five.
+			look.Rounds = minRounds
+		}
 		look.Benchmarks = p.openBenchmarks(true)
 	}
 	if len(look.Benchmarks) == 0 {
@@ -204,6 +210,20 @@ func (p *Procedure) countedCandidates() bool {
 		found = true
 	}
 	return found
+}
+
+// onlyExactCountsOpen reports whether every row still open is a counted
+// row judged as exact counts.
+func (p *Procedure) onlyExactCountsOpen() bool {
+	for i, k := range p.last.keys {
+		if st := p.state[k]; st == nil || st.verdict != "" {
+			continue
+		}
+		if r := &p.last.rows[i]; !CountedUnit(r.Unit) || r.Assumption != "exact" {
+			return false
+		}
+	}
+	return true
 }
 
 // openBenchmarks lists the benchmarks with rows still open, in report
