@@ -44,11 +44,11 @@
 //     (MarshalJSON); which groups of a map the keys land in moved the
 //     examples' TopWords est-cycles/op by up to 5.6%. BuildEnv builds the
 //     counted binaries with an -overlay of runtime/rand.go that starts
-//     randinit from a zero seed (seedInit) and keeps a new M from drawing
-//     on its creator's generator (callerDraw: whether the runtime starts
-//     one more M early depends on timing): maps' hash seeds, maphash and
-//     math/rand are then the same in every process (TopWords: spread
-//     ≤ 0.21%). crypto/rand is not touched: it asks the kernel.
+//     randinit from a zero seed (seedInit): maps' hash seeds, maphash and
+//     math/rand then come from one sequence, or in some processes from the
+//     same one a draw later (when the runtime started one more M early;
+//     see seedInit) (TopWords: spread ≤ 0.22%). crypto/rand is not
+//     touched: it asks the kernel.
 //
 // Determinism is measured, not assumed: at least two pairs run,
 // and when their per-op instruction counts differ by more than
