@@ -6,7 +6,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 )
+
+// ReadJSONFile reads the report file at path with ReadJSON; errors name
+// the file.
+func ReadJSONFile(path string) (*Report, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return ReadJSON(f)
+}
 
 // ReadJSON reads a report written by WriteJSON. A report may come from a
 // pull request's artifact (a workflow_run job), so it is checked before

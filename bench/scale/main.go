@@ -111,14 +111,10 @@ func perf(dir, json string, args ...string) result {
 		log.Fatal(err)
 	}
 	if json != "" {
-		f, err := os.Open(filepath.Join(outDir, json))
-		if err != nil {
+		var err error
+		if r.report, err = gate.ReadJSONFile(filepath.Join(outDir, json)); err != nil {
 			log.Fatalf("perfslo %s: %v\n%s", strings.Join(args, " "), err, se.String())
 		}
-		if r.report, err = gate.ReadJSON(f); err != nil {
-			log.Fatal(err)
-		}
-		f.Close()
 		pkgs := map[string]bool{}
 		for _, row := range r.report.Results {
 			pkgs[row.Package] = true
@@ -261,11 +257,8 @@ func compareShards(files []string, merged, one result) {
 	fmt.Fprintf(&md, "| package | unit | merged verdict | unsharded verdict | merged p (BH over the suite) | its shard's own BH p |\n|---|---|---|---|---|---|\n")
 	shardAdj := map[string]*float64{}
 	for i := 1; i <= 3; i++ {
-		f, err := os.Open(files[i-1])
+		r, err := gate.ReadJSONFile(files[i-1])
 		must(err)
-		r, err := gate.ReadJSON(f)
-		must(err)
-		f.Close()
 		for _, row := range r.Results {
 			shardAdj[row.Package+" "+row.Unit] = row.PAdjusted
 		}

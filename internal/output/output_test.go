@@ -44,12 +44,7 @@ func TestReportWritesFilesAndExits(t *testing.T) {
 	if !strings.Contains(stdout.String(), "allocs/op") || strings.HasPrefix(stdout.String(), "perfslo") {
 		t.Errorf("stdout is not the markdown report:\n%s", stdout.String())
 	}
-	f, err := os.Open(filepath.Join(dir, "out", "r.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	back, err := gate.ReadJSON(f)
+	back, err := gate.ReadJSONFile(filepath.Join(dir, "out", "r.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -269,12 +268,7 @@ func LoadDurations(path string) (map[string]float64, error) {
 	if path == "" {
 		return nil, nil
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("--durations: %w", err)
-	}
-	defer f.Close()
-	rep, err := gate.ReadJSON(f)
+	rep, err := gate.ReadJSONFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("--durations: %w", err)
 	}

@@ -157,12 +157,7 @@ func readShards(paths []string) ([]shardReport, error) {
 	}
 	var shards []shardReport
 	for _, p := range paths {
-		f, err := os.Open(p)
-		if err != nil {
-			return nil, err
-		}
-		rep, err := gate.ReadJSON(f)
-		f.Close()
+		rep, err := gate.ReadJSONFile(p)
 		if err != nil {
 			return nil, err
 		}

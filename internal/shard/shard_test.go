@@ -154,12 +154,7 @@ func deref(p *float64) any {
 
 func read(t *testing.T, path string) *gate.Report {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := gate.ReadJSON(f)
+	r, err := gate.ReadJSONFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
