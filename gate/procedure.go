@@ -196,34 +196,34 @@ func (p *Procedure) candidateRows() int {
 }
 
 // countedCandidates reports whether every candidate of the next look is a
-// counted row judged as exact counts (gate.CountedUnit).
+// counted row judged as exact counts (gate.CountedUnit), and there is one.
 func (p *Procedure) countedCandidates() bool {
-	found := false
-	for i, k := range p.last.keys {
-		st := p.state[k]
-		if st == nil || st.verdict != "" || !(st.candidate || st.violation) {
-			continue
-		}
-		if r := &p.last.rows[i]; !CountedUnit(r.Unit) || r.Assumption != "exact" {
-			return false
-		}
-		found = true
-	}
-	return found
+	all, some := p.openExactCounts(func(st *rowState) bool { return st.candidate || st.violation })
+	return all && some
 }
 
 // onlyExactCountsOpen reports whether every row still open is a counted
 // row judged as exact counts.
 func (p *Procedure) onlyExactCountsOpen() bool {
+	all, _ := p.openExactCounts(func(*rowState) bool { return true })
+	return all
+}
+
+// openExactCounts reports, over the open rows that pick selects, whether
+// every one is a counted row judged as exact counts, and whether there
+// is any.
+func (p *Procedure) openExactCounts(pick func(*rowState) bool) (all, some bool) {
 	for i, k := range p.last.keys {
-		if st := p.state[k]; st == nil || st.verdict != "" {
+		st := p.state[k]
+		if st == nil || st.verdict != "" || !pick(st) {
 			continue
 		}
+		some = true
 		if r := &p.last.rows[i]; !CountedUnit(r.Unit) || r.Assumption != "exact" {
-			return false
+			return false, true
 		}
 	}
-	return true
+	return true, some
 }
 
 // openBenchmarks lists the benchmarks with rows still open, in report
