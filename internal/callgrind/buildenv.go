@@ -67,53 +67,67 @@ const fixedSeed = "\tclear(seed[:]) // perfslo: every counted process starts fro
 // Both apply to base and head alike, and only in a gate run that counts
 // (a benchmark that auto then times runs the same binary).
 func BuildEnv(ctx context.Context, dir string) (env, warnings []string) {
-	if kv := heapBaseEnv(ctx, dir); kv != "" {
+	kv := heapBaseSetting()
+	goenv, err := resolvedEnv(ctx, dir, kv)
+	if err != nil && kv != "" {
+		// go env rejects an experiment its toolchain does not know.
+		kv = ""
+		goenv, err = resolvedEnv(ctx, dir, "")
+	}
+	if kv != "" {
 		env = append(env, kv)
 	}
-	kv, err := seedEnv(ctx, dir, env)
+	if err == nil {
+		kv, err = seedFlags(goenv)
+	}
 	if err != nil {
 		return env, []string{"the runtime's seeds stay random per process (maps' hash seeds, math/rand), so counts that depend on them may vary between runs: " + err.Error()}
 	}
 	return append(env, kv), nil
 }
 
-// heapBaseEnv is BuildEnv's GOEXPERIMENT setting, or "".
-func heapBaseEnv(ctx context.Context, dir string) string {
+// heapBaseSetting is BuildEnv's GOEXPERIMENT setting, the caller's
+// GOEXPERIMENT with fixedHeapBase appended, or "" when it already has it.
+func heapBaseSetting() string {
 	cur := os.Getenv("GOEXPERIMENT")
 	for _, e := range strings.Split(cur, ",") {
 		if strings.TrimSpace(e) == fixedHeapBase {
 			return ""
 		}
 	}
-	val := fixedHeapBase
 	if cur != "" {
-		val = cur + "," + fixedHeapBase
+		return "GOEXPERIMENT=" + cur + "," + fixedHeapBase
 	}
-	kv := "GOEXPERIMENT=" + val
-	// go env rejects an experiment its toolchain does not know.
-	cmd := exec.CommandContext(ctx, "go", "env", "GOEXPERIMENT")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), kv)
-	if err := cmd.Run(); err != nil {
-		return ""
-	}
-	return kv
+	return "GOEXPERIMENT=" + fixedHeapBase
 }
 
-// seedEnv is BuildEnv's GOFLAGS setting: the resolved GOFLAGS (go.env and
-// GOENV included) plus the seed overlay of dir's toolchain.
-func seedEnv(ctx context.Context, dir string, env []string) (string, error) {
+// goEnv is what seedFlags needs of the go command's environment.
+type goEnv struct{ GOROOT, GOFLAGS string }
+
+// resolvedEnv asks the go command in dir, with the setting kv (if any)
+// added to the environment, for its GOROOT and resolved GOFLAGS (go.env
+// and GOENV included).
+func resolvedEnv(ctx context.Context, dir, kv string) (goEnv, error) {
 	cmd := exec.CommandContext(ctx, "go", "env", "-json", "GOROOT", "GOFLAGS")
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = os.Environ()
+	if kv != "" {
+		cmd.Env = append(cmd.Env, kv)
+	}
+	var goenv goEnv
 	out, err := cmd.Output()
 	if err != nil {
-		return "", fmt.Errorf("go env GOROOT GOFLAGS in %s: %w", dir, err)
+		return goenv, fmt.Errorf("go env GOROOT GOFLAGS in %s: %w", dir, err)
 	}
-	var goenv struct{ GOROOT, GOFLAGS string }
 	if err := json.Unmarshal(out, &goenv); err != nil {
-		return "", fmt.Errorf("go env: %w", err)
+		return goenv, fmt.Errorf("go env: %w", err)
 	}
+	return goenv, nil
+}
+
+// seedFlags is BuildEnv's GOFLAGS setting: the resolved GOFLAGS plus the
+// seed overlay of that toolchain.
+func seedFlags(goenv goEnv) (string, error) {
 	for _, f := range strings.Fields(goenv.GOFLAGS) {
 		if f == "-overlay" || f == "--overlay" || strings.HasPrefix(f, "-overlay=") || strings.HasPrefix(f, "--overlay=") {
 			return "", errors.New("GOFLAGS has an -overlay of its own, and the go command takes one")

@@ -197,6 +197,32 @@ func TestBuildEnvFixesTheSeed(t *testing.T) {
 	}
 }
 
+// A toolchain without the heap-base experiment (before Go 1.26: its go
+// command rejects the name) gets no GOEXPERIMENT but still the seed
+// overlay, and no warning: there is no randomization to turn off. The
+// stand-in go command rejects the experiment as those toolchains do and
+// passes everything else to the real one.
+func TestBuildEnvWithoutHeapBaseExperiment(t *testing.T) {
+	real, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip(err)
+	}
+	bin := t.TempDir()
+	script := "#!/bin/sh\ncase \",$GOEXPERIMENT,\" in *," + fixedHeapBase + ",*) echo \"go: unknown GOEXPERIMENT " + fixedHeapBase + "\" >&2; exit 2;; esac\nexec " + real + " \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(bin, "go"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	t.Setenv("GOEXPERIMENT", "")
+	env, warnings := BuildEnv(context.Background(), ".")
+	if len(warnings) != 0 {
+		t.Errorf("warnings: %q", warnings)
+	}
+	if len(env) != 1 || !strings.HasPrefix(env[0], "GOFLAGS=") || !strings.Contains(env[0], "-overlay=") {
+		t.Errorf("BuildEnv = %q, want only GOFLAGS with the seed overlay", env)
+	}
+}
+
 // A toolchain whose randinit is not as expected is refused with the file
 // and the statement looked for, and nothing is written.
 func TestSeedOverlayUnknownRandinit(t *testing.T) {
