@@ -457,7 +457,7 @@ func (c *Counter) seedNote() string {
 	if c.b.randomSeed {
 		return "the runtime's seed random per process (see the warning)"
 	}
-	return "a fixed runtime seed (an -overlay of runtime/rand.go: maps' hash seeds and math/rand the same in every process)"
+	return "a fixed runtime seed (an -overlay of runtime/rand.go: maps' hash seeds the same in every process, math/rand's draws the same or one draw later)"
 }
 
 func finePercent(f float64) string { return fmt.Sprintf("%.3g%%", 100*f) }
