@@ -405,11 +405,16 @@ const notes = `
 
 - Repetitions are repetition-major (run.sh): each repetition runs uuid A/A, the uuid injection and
   examples A/A in instructions mode, each with the other core busy; the stride change runs once
-  first. The runs columns say how many repetitions fit before the session's deadline.
-- The wall-time A/A cells are one run each, copied from the previous session's raw directory (see
-  "Which perfslo"): one time-mode uuid A/A takes 7–13 minutes of confirmation looks, and this
-  session's machine time went to the instructions cells. Wall-time mode builds its binaries without
-  the counted mode's settings, so this session's change does not reach them.
+  first. The runs columns say how many repetitions fit before the session's deadline; repetitions
+  1–15 and 16–20 ran in two sessions ("Which perfslo").
+- The wall-time A/A cells ran after the instructions cells (run.sh with MEASURES=time), fewer times
+  (the runs column): one time-mode uuid A/A takes 7–13 minutes of confirmation looks. Wall-time
+  mode builds its binaries without the counted mode's settings, so the seed change below does not
+  reach them.
+- Two injection runs took a second look: the +3% row BenchmarkUUIDs_Strings's est-cycles/op (its
+  simulated cache misses) varied up to 0.89% between a side's runs, more than the 0.25% bound for
+  exact counts, so it was compared statistically and confirmed one look later; its instructions/op
+  row was flagged as exact counts in the first look, as every other injected row was.
 - What changed since the previous session's evidence: the counted binaries start from a fixed
   runtime seed (internal/callgrind.BuildEnv: an -overlay of runtime/rand.go that clears randinit's
   seed), so maps' hash seeds, maphash and math/rand are the same in every process. Before, the
