@@ -203,12 +203,12 @@ func TestBuildEnvFixesTheSeed(t *testing.T) {
 // stand-in go command rejects the experiment as those toolchains do and
 // passes everything else to the real one.
 func TestBuildEnvWithoutHeapBaseExperiment(t *testing.T) {
-	real, err := exec.LookPath("go")
+	goBin, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip(err)
 	}
 	bin := t.TempDir()
-	script := "#!/bin/sh\ncase \",$GOEXPERIMENT,\" in *," + fixedHeapBase + ",*) echo \"go: unknown GOEXPERIMENT " + fixedHeapBase + "\" >&2; exit 2;; esac\nexec " + real + " \"$@\"\n"
+	script := "#!/bin/sh\ncase \",$GOEXPERIMENT,\" in *," + fixedHeapBase + ",*) echo \"go: unknown GOEXPERIMENT " + fixedHeapBase + "\" >&2; exit 2;; esac\nexec " + goBin + " \"$@\"\n"
 	if err := os.WriteFile(filepath.Join(bin, "go"), []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
