@@ -17,7 +17,7 @@ run() { # pkg:Target
 	local log=bench/fuzz/logs/$target.log
 	echo "$(date -u +%FT%TZ) start $pkg $target $FUZZTIME" >"$log"
 	local start=$SECONDS rc=0
-	go test -timeout 0 -run '^$' -fuzz "^$target\$" -fuzztime "$FUZZTIME" -fuzzminimizetime 0 -parallel 1 "$pkg" >>"$log" 2>&1 || rc=$?
+	bash bench/fuzz/one.sh "$pkg" "$target" "$FUZZTIME" -timeout 0 -parallel 1 >>"$log" 2>&1 || rc=$?
 	echo "$(date -u +%FT%TZ) end rc=$rc seconds=$((SECONDS - start))" >>"$log"
 }
 for t in "${TARGETS[@]}"; do
