@@ -122,6 +122,8 @@ func TestCountedRendering(t *testing.T) {
 	rep := Compare(base, head, Options{})
 	rep.Settings.Measure = "instructions/op under valgrind's callgrind"
 	rep.Settings.MeasureNotes = []string{"valgrind presents an older CPU."}
+	// Exact counts took no test: no correction "over 0 tests".
+	rep.Settings.Correction, rep.Settings.Tests = CorrectionBH, 0
 	rep.Results[0].Attribution = &Attribution{Unit: ir, Total: 300, Functions: []FunctionDelta{{Function: "m.injected", Flat: 298, Share: 0.99}},
 		Command: "callgrind_annotate head.out"}
 	var text, md strings.Builder
@@ -136,6 +138,9 @@ func TestCountedRendering(t *testing.T) {
 			if !strings.Contains(out, want) {
 				t.Errorf("%s report lacks %q:\n%s", name, want, out)
 			}
+		}
+		if strings.Contains(out, "over 0 tests") {
+			t.Errorf("%s report claims a correction over 0 tests:\n%s", name, out)
 		}
 	}
 }

@@ -223,11 +223,18 @@ func StatsNote(r *Report) string {
 		return fmt.Sprintf("Statistics: shares of profile samples with %.0f%% Wilson intervals; a budget fails when the whole interval is past it.", 100*s.Confidence)
 	}
 	corr := "no multiple-comparison correction"
+	// As the markdown footer: a run whose rows were all decided without a
+	// test (exact counts, constant B/op) does not claim a correction "over
+	// 0 tests".
+	over := ""
+	if s.Tests > 0 {
+		over = fmt.Sprintf(" over %d tests", s.Tests)
+	}
 	switch s.Correction {
 	case CorrectionHolm:
-		corr = fmt.Sprintf("Holm–Bonferroni over %d tests", s.Tests)
+		corr = "Holm–Bonferroni" + over
 	case CorrectionBH:
-		corr = fmt.Sprintf("Benjamini–Hochberg over %d tests", s.Tests)
+		corr = "Benjamini–Hochberg" + over
 	}
 	note := fmt.Sprintf("Statistics: median ± %.0f%% CI, Mann-Whitney U at α=%g, %s; change (CI): Hodges–Lehmann with its %.0f%% interval; B/op and allocs/op exact while constant.", 100*s.Confidence, s.Alpha, corr, 100*s.Confidence)
 	if s.Procedure != "" && s.Looks > 0 || len(s.Rounds) > 1 {
