@@ -77,13 +77,14 @@ func BuildEnv(ctx context.Context, dir string) (env, warnings []string) {
 	if kv != "" {
 		env = append(env, kv)
 	}
+	var flags string
 	if err == nil {
-		kv, err = seedFlags(goenv)
+		flags, err = seedFlags(goenv)
 	}
 	if err != nil {
 		return env, []string{"the runtime's seeds stay random per process (maps' hash seeds, math/rand), so counts that depend on them may vary between runs: " + err.Error()}
 	}
-	return append(env, kv), nil
+	return append(env, flags), nil
 }
 
 // heapBaseSetting is BuildEnv's GOEXPERIMENT setting, the caller's
